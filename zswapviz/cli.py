@@ -1,0 +1,208 @@
+"""The ``zswapviz`` command line: ``simulate`` and ``demo``.
+
+Bad input exits with status 2, prints nothing on stdout and one line on
+stderr starting ``zswapviz: error:`` that says what is wrong and what is
+accepted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from .errors import UsageError
+
+__all__ = ["main"]
+
+_SIZES = ", ".join(f"{4 << o}K" for o in range(10))
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one plain line, exit status 2."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse's hook
+        raise UsageError(message)
+
+
+def parse_folio_size(text: str) -> int:
+    """Pages per folio from a size like ``64K``, ``2M`` or ``64``.
+
+    >>> parse_folio_size("2M")
+    512
+    """
+    t = str(text).strip().upper().removesuffix("B")
+    mult = 1
+    if t.endswith("K"):
+        t = t[:-1]
+    elif t.endswith("M"):
+        t, mult = t[:-1], 1024
+    if not t.isdigit() or int(t) == 0:
+        raise UsageError(f"bad folio size {text!r}; accepted: {_SIZES} (or 2M)")
+    kb = int(t) * mult
+    if kb % 4 or (kb // 4) & (kb // 4 - 1) or kb // 4 > 512:
+        raise UsageError(f"bad folio size {text!r}; accepted: {_SIZES} (or 2M)")
+    return kb // 4
+
+
+def _percent(name: str):
+    def parse(text: str) -> int:
+        if not str(text).isdigit() or not 0 <= int(text) <= 100:
+            raise UsageError(f"{name} must be a whole percentage from 0 to 100, not {text!r}")
+        return int(text)
+    return parse
+
+
+def _positive(name: str):
+    def parse(text: str) -> int:
+        if not str(text).isdigit() or int(text) < 1:
+            raise UsageError(f"{name} must be a whole number of at least 1, not {text!r}")
+        return int(text)
+    return parse
+
+
+def machine_total_ram_pages() -> int:
+    """This machine's MemTotal in 4 KiB pages (``totalram_pages`` as zswap sees it)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) // 4
+    except OSError:
+        pass
+    return 6171023
+
+
+def _build_parser() -> _Parser:
+    from .compress import COMPRESSOR_NAMES
+    from .profiles import DEFAULT_KERNEL, KERNEL_NAMES
+
+    parser = _Parser(prog="zswapviz", description="Explore how Linux zswap stores large folios.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sim = sub.add_parser("simulate", help="swap a page file out through the model and print the counters")
+    sim.add_argument("--pages", required=True, metavar="FILE", help="raw pages, a multiple of 4096 bytes")
+    sim.add_argument("--folio-size", required=True, type=parse_folio_size, metavar="SIZE", help=f"one of {_SIZES}")
+    sim.add_argument("--compressor", default="zstd", help=f"one of {', '.join(COMPRESSOR_NAMES)} (default zstd)")
+    sim.add_argument("--kernel", default=DEFAULT_KERNEL, help=f"one of {', '.join(KERNEL_NAMES)} (default {DEFAULT_KERNEL})")
+    sim.add_argument("--max-pool-percent", type=_percent("--max-pool-percent"), default=20)
+    sim.add_argument("--accept-threshold-percent", type=_percent("--accept-threshold-percent"), default=90)
+    sim.add_argument("--total-ram-pages", type=_positive("--total-ram-pages"), default=None)
+    sim.add_argument("--fail", action="append", default=[], metavar="PAGE:KIND")
+    sim.add_argument("--root-cgroup", action="store_true", help="pages in the root cgroup: no objcg, no charge")
+    sim.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    demo = sub.add_parser("demo", help="store a 64 KiB folio failing at page 5 and print every step")
+    demo.add_argument("--kernel", default=DEFAULT_KERNEL, help=f"one of {', '.join(KERNEL_NAMES)}")
+    demo.add_argument("--compressor", default="zstd")
+    return parser
+
+
+def _simulate(args) -> int:
+    from .compress import get_compressor
+    from .faults import Faults
+    from .pages import load_pages
+    from .profiles import get_profile
+    from .simulate import simulate
+
+    get_profile(args.kernel)
+    get_compressor(args.compressor)
+    faults = Faults.parse(args.fail)
+    data = load_pages(args.pages)
+    total = len(data) // 4096
+    if total % args.folio_size:
+        raise UsageError(
+            f"page file {args.pages!r} has {total} pages, which do not fill whole folios of "
+            f"{args.folio_size} pages; give a multiple of {args.folio_size} pages"
+        )
+    faults.check_range(total)
+    progress = _progress_bar() if sys.stderr.isatty() and total >= 16384 else None
+    result = simulate(
+        data, args.folio_size, kernel=args.kernel, compressor=args.compressor,
+        max_pool_percent=args.max_pool_percent, accept_threshold_percent=args.accept_threshold_percent,
+        total_ram_pages=args.total_ram_pages or machine_total_ram_pages(), faults=faults,
+        root_cgroup=args.root_cgroup, progress=progress,
+    )
+    if progress is not None:
+        sys.stderr.write("\n")
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(format_summary(result))
+    return 0
+
+
+def _progress_bar():
+    def show(done: int, total: int) -> None:
+        width = 40
+        filled = width * done // total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} pages")
+        sys.stderr.flush()
+    return show
+
+
+def format_summary(result: dict) -> str:
+    """A readable summary of a ``simulate`` result."""
+    lines = [
+        f"kernel {result['kernel']}, compressor {result['compressor']}, "
+        f"{result['folios']} folio(s) of {result['folio_pages']} page(s)",
+        "",
+    ]
+    for key, value in result.items():
+        if key in ("kernel", "compressor", "folios", "folio_pages", "violations"):
+            continue
+        lines.append(f"  {key:32s} {value}")
+    lines.append("")
+    if result["violations"]:
+        lines.append("violations:")
+        lines.extend(f"  - {v}" for v in result["violations"])
+    else:
+        lines.append("violations: none (every invariant holds)")
+    return "\n".join(lines)
+
+
+def _demo(args) -> int:
+    from .compress import get_compressor
+    from .profiles import get_profile
+    from .scenario import BUILTIN_SCENARIOS, ledger
+
+    get_profile(args.kernel)
+    get_compressor(args.compressor)
+    scenario = BUILTIN_SCENARIOS["demo"]
+    scenario.kernel = args.kernel
+    scenario.compressor = args.compressor
+    trace = scenario.run()
+    print(f"{scenario.title} - kernel {args.kernel}, compressor {args.compressor}")
+    print(scenario.notes)
+    print()
+    print(trace.to_text())
+    print()
+    print("Final ledger:")
+    for key, value in ledger(trace).items():
+        print(f"  {key:22s} {value}")
+    violations = trace.world.violations
+    print()
+    print("Validators: " + ("every invariant holds" if not violations else "; ".join(violations)))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    try:
+        parser = _build_parser()
+        args = parser.parse_args(argv)
+        if args.command == "simulate":
+            return _simulate(args)
+        if args.command == "demo":
+            return _demo(args)
+        parser.print_help()
+        return 2
+    except UsageError as e:
+        sys.stdout.flush()
+        print(f"zswapviz: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("zswapviz: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

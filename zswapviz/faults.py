@@ -1,0 +1,80 @@
+"""Failure injection: which page of a run fails, and how.
+
+A fault is data (page number -> kind), so tests and Hypothesis can draw it.
+Page numbers count pages of the whole run in file order (``--fail 37:...``
+fails the 38th page swapped out).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from .errors import UsageError
+
+__all__ = ["FAULT_KINDS", "Faults", "parse_fault"]
+
+#: Each kind and the kernel step it makes fail.
+FAULT_KINDS = {
+    "kmemcache": "zswap_entry_cache_alloc returns NULL (reject_kmemcache_fail)",
+    "compress_fail": "the compressor returns an error (reject_compress_fail)",
+    "compress_poor": "the compressed length is forced above PAGE_SIZE",
+    "alloc_fail": "zs_malloc / zpool_malloc fails without -ENOSPC (reject_alloc_fail)",
+    "xa_store_enomem": "xa_store cannot allocate a node: -ENOMEM (reject_alloc_fail)",
+}
+
+
+class Faults:
+    """A mapping of run page numbers to fault kinds, validated on creation."""
+
+    __slots__ = ("by_page",)
+
+    def __init__(self, by_page: Mapping[int, str] | None = None) -> None:
+        by_page = dict(by_page or {})
+        for page, kind in by_page.items():
+            if kind not in FAULT_KINDS:
+                raise UsageError(
+                    f"unknown fault kind {kind!r}; accepted: {', '.join(FAULT_KINDS)}"
+                )
+            if not isinstance(page, int) or page < 0:
+                raise UsageError(f"fault page must be a page number of 0 or more, not {page!r}")
+        self.by_page = by_page
+
+    @classmethod
+    def parse(cls, specs: Iterable[str]) -> "Faults":
+        """Build from ``PAGE:KIND`` strings (the ``--fail`` option)."""
+        return cls(dict(parse_fault(s) for s in specs))
+
+    def check_range(self, nr_pages: int) -> None:
+        """Raise UsageError if a fault names a page past the run's last page."""
+        for page in self.by_page:
+            if page >= nr_pages:
+                raise UsageError(
+                    f"fault page {page} is out of range; the run has pages 0 to {nr_pages - 1}"
+                )
+
+    def get(self, page: int) -> str | None:
+        """The fault kind at run page *page*, or None."""
+        return self.by_page.get(page)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_page)
+
+    def __repr__(self) -> str:
+        return f"Faults({self.by_page!r})"
+
+
+def parse_fault(spec: str) -> tuple[int, str]:
+    """Parse ``PAGE:KIND`` into ``(page, kind)``.
+
+    >>> parse_fault("37:alloc_fail")
+    (37, 'alloc_fail')
+    """
+    page, sep, kind = str(spec).partition(":")
+    if not sep or not page.strip().isdigit():
+        raise UsageError(
+            f"bad fault {spec!r}; write PAGE:KIND, e.g. 5:compress_fail, with KIND one of "
+            f"{', '.join(FAULT_KINDS)}"
+        )
+    if kind not in FAULT_KINDS:
+        raise UsageError(f"unknown fault kind {kind!r}; accepted: {', '.join(FAULT_KINDS)}")
+    return int(page), kind

@@ -1,0 +1,70 @@
+"""``struct zswap_pool``: a compressor, its zsmalloc pool and a percpu_ref.
+
+The ref starts at 1 (the base ref, owned while the pool is current).
+``percpu_ref_kill`` drops the base ref when the compressor is switched;
+the pool lives on until its last entry is freed, then it is released
+(``__zswap_pool_empty``). A put that takes the count below zero, or to zero
+while the pool is still current, is recorded as a violation, never hidden.
+"""
+
+from __future__ import annotations
+
+from .zsmalloc import ZsPool
+
+__all__ = ["ZswapPool"]
+
+
+class ZswapPool:
+    """One zswap pool with a visible reference count."""
+
+    __slots__ = ("name", "compressor", "zs_pool", "refcount", "dead", "released", "problems")
+
+    def __init__(self, name: str, compressor) -> None:
+        # "zswap<N>", as the kernel names pools in zswap_pool_create
+        self.name = name
+        # The crypto compressor (see zswapviz.compress); fixed for the pool's life
+        self.compressor = compressor
+        # zsmalloc pool (6.18) or the zsmalloc behind zpool (6.13, 6.14)
+        self.zs_pool = ZsPool()
+        # percpu_ref count, base ref included: +1 get, -1 put
+        self.refcount = 1
+        # percpu_ref_kill done: the base ref is gone, no longer current
+        self.dead = False
+        # __zswap_pool_empty ran: the count reached zero
+        self.released = False
+        # Reference errors seen (put below zero, release while in use)
+        self.problems: list[str] = []
+
+    def tryget(self) -> bool:
+        """``zswap_pool_tryget``: take a ref unless the count already hit zero."""
+        if self.refcount <= 0:
+            return False
+        self.refcount += 1
+        return True
+
+    def get(self, nr: int = 1) -> None:
+        """``zswap_pool_get`` / ``percpu_ref_get_many``: take *nr* refs."""
+        if self.released:
+            self.problems.append(f"{self.name}: ref taken after release")
+        self.refcount += nr
+
+    def put(self, nr: int = 1) -> None:
+        """``zswap_pool_put``: drop *nr* refs; release when the count hits zero."""
+        self.refcount -= nr
+        if self.refcount < 0:
+            self.problems.append(f"{self.name}: refcount {self.refcount} (put below zero)")
+        elif self.refcount == 0:
+            if not self.dead:
+                self.problems.append(f"{self.name}: refcount reached 0 while current (base ref dropped)")
+            if self.released:
+                self.problems.append(f"{self.name}: released twice")
+            self.released = True
+
+    def kill(self) -> None:
+        """``percpu_ref_kill``: drop the base ref; the pool stops being current."""
+        self.dead = True
+        self.put()
+
+    def total_pages(self) -> int:
+        """``zs_get_total_pages``: zspage pages allocated by this pool."""
+        return self.zs_pool.pages_allocated

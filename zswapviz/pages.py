@@ -1,0 +1,204 @@
+"""Page contents: deterministic generators and page files.
+
+Every generator returns ``bytes`` whose length is a multiple of
+:data:`PAGE_SIZE`, the same for the same arguments on every machine and
+Python version (``random.Random`` streams are stable), so a recorded kernel
+run can name its pages by recipe (``{"kind": "text", "pages": 4096,
+"seed": 1}``) instead of shipping them.
+
+>>> len(make_pages("text", 16)) == 16 * PAGE_SIZE
+True
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Callable, Mapping
+
+from .errors import UsageError
+
+__all__ = [
+    "PAGE_KINDS",
+    "PAGE_SIZE",
+    "is_zero_page",
+    "load_pages",
+    "make_pages",
+    "pages_from_recipe",
+    "split_pages",
+]
+
+PAGE_SIZE = 4096
+
+_WORDS = (
+    "the of and to in is that for it as was with be by on not he this are or "
+    "his from at which but have an they you were her she there been one all we "
+    "their has would when if so no will more can its out into than them only "
+    "other time some what could these two may first then do any like my now "
+    "over such our man me even most made after also did many before must "
+    "through back years where much your way well down should because each "
+    "just those people how too little state good very make world still own see "
+    "men work long get here between both life being under never day same "
+    "another know while last might us great old year off come since against "
+    "go came right used take three page folio swap zswap entry pool kernel "
+    "memory compress store xarray offset cgroup charge refcount writeback "
+    "allocator zsmalloc class handle reclaim shrinker limit rollback erase"
+).split()
+
+
+def _text(n: int, rng: random.Random) -> bytes:
+    """English-like prose: words, punctuation and line breaks."""
+    out = bytearray()
+    need = n * PAGE_SIZE
+    line = 0
+    while len(out) < need:
+        word = rng.choice(_WORDS)
+        if rng.random() < 0.08:
+            word = word.capitalize()
+        out += word.encode()
+        line += len(word) + 1
+        r = rng.random()
+        if r < 0.06:
+            out += b". "
+        elif r < 0.09:
+            out += b", "
+        elif line > 72:
+            out += b"\n"
+            line = 0
+        else:
+            out += b" "
+    return bytes(out[:need])
+
+
+def _random(n: int, rng: random.Random) -> bytes:
+    """Incompressible bytes: every compressor's output is longer than a page."""
+    return rng.randbytes(n * PAGE_SIZE)
+
+
+def _zeros(n: int, rng: random.Random) -> bytes:
+    """All-zero pages: a folio made only of them goes to the swap zeromap."""
+    return bytes(n * PAGE_SIZE)
+
+
+def _same(n: int, rng: random.Random) -> bytes:
+    """One text page repeated: every page compresses to the same length."""
+    return _text(1, rng) * n
+
+
+def _ramp(n: int, rng: random.Random) -> bytes:
+    """Page i mixes text and random runs, random share rising from 0 to 1.
+
+    Across the run the compressed lengths sweep every zsmalloc size class,
+    from well-compressible to incompressible.
+    """
+    out = bytearray()
+    text = _text(n, rng)
+    for i in range(n):
+        share = i / max(n - 1, 1)
+        page = bytearray(text[i * PAGE_SIZE:(i + 1) * PAGE_SIZE])
+        pos = 0
+        while pos < PAGE_SIZE:
+            run = rng.randint(16, 256)
+            if rng.random() < share:
+                page[pos:pos + run] = rng.randbytes(min(run, PAGE_SIZE - pos))
+            pos += run
+        out += page[:PAGE_SIZE]
+    return bytes(out)
+
+
+def _mixed(n: int, rng: random.Random) -> bytes:
+    """A cycle of text, random, zero and half-random pages, like a real heap."""
+    parts = []
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            parts.append(_text(1, rng))
+        elif kind == 1:
+            parts.append(_random(1, rng))
+        elif kind == 2:
+            parts.append(_zeros(1, rng))
+        else:
+            half = PAGE_SIZE // 2
+            parts.append(_text(1, rng)[:half] + rng.randbytes(half))
+    return b"".join(parts)
+
+
+def _halfzero(n: int, rng: random.Random) -> bytes:
+    """Every other page all-zero, the others text."""
+    return b"".join(_zeros(1, rng) if i % 2 else _text(1, rng) for i in range(n))
+
+
+_GENERATORS: Mapping[str, Callable[[int, random.Random], bytes]] = {
+    "halfzero": _halfzero,
+    "mixed": _mixed,
+    "ramp": _ramp,
+    "random": _random,
+    "same": _same,
+    "text": _text,
+    "zeros": _zeros,
+}
+
+#: Names accepted by :func:`make_pages`.
+PAGE_KINDS = tuple(sorted(_GENERATORS))
+
+
+def make_pages(kind: str, pages: int, seed: int = 1) -> bytes:
+    """Make *pages* pages of the content *kind*, the same for the same *seed*.
+
+    >>> make_pages("zeros", 2) == bytes(8192)
+    True
+    """
+    if kind not in _GENERATORS:
+        raise UsageError(
+            f"unknown page kind {kind!r}; accepted: {', '.join(PAGE_KINDS)}"
+        )
+    if not isinstance(pages, int) or pages < 1:
+        raise UsageError(f"page count must be a whole number of at least 1, not {pages!r}")
+    return _GENERATORS[kind](pages, random.Random(f"zswapviz:{kind}:{seed}"))
+
+
+def pages_from_recipe(recipe: Mapping) -> bytes:
+    """Make the pages a recipe names: one ``{kind, pages, seed}`` or a list of them.
+
+    A list is concatenated in order, so a workload can mix kinds.
+    """
+    if isinstance(recipe, (list, tuple)):
+        return b"".join(pages_from_recipe(r) for r in recipe)
+    try:
+        return make_pages(recipe["kind"], recipe["pages"], recipe.get("seed", 1))
+    except (KeyError, TypeError, AttributeError):
+        raise UsageError(
+            "a page recipe is an object with 'kind' and 'pages' (and optionally "
+            f"'seed'), or a list of them; got {recipe!r}"
+        ) from None
+
+
+def load_pages(path: str | os.PathLike) -> bytes:
+    """Read a page file: raw bytes whose length is a whole number of pages."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise UsageError(f"page file {os.fspath(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"page file {os.fspath(path)!r} is a directory, not a file") from None
+    except OSError as e:
+        raise UsageError(f"page file {os.fspath(path)!r} cannot be read ({e.strerror})") from None
+    if not data:
+        raise UsageError(f"page file {os.fspath(path)!r} is empty; it must hold at least one 4096-byte page")
+    if len(data) % PAGE_SIZE:
+        raise UsageError(
+            f"page file {os.fspath(path)!r} is {len(data)} bytes, not a multiple "
+            f"of the page size {PAGE_SIZE}"
+        )
+    return data
+
+
+def split_pages(data: bytes) -> list[bytes]:
+    """Cut page-aligned bytes into a list of pages."""
+    return [data[i:i + PAGE_SIZE] for i in range(0, len(data), PAGE_SIZE)]
+
+
+def is_zero_page(page: bytes) -> bool:
+    """Whether every byte of *page* is zero."""
+    return not any(page) if len(page) < 64 else page.count(0) == len(page)

@@ -1,0 +1,117 @@
+"""Bulk runs: swap out a whole page file folio by folio, keeping only counters.
+
+The same generators as a trace (:mod:`zswapviz.store`) run here with no
+snapshots; compressed lengths are computed per chunk of pages in one
+compiled call before the folios are stored, and no compressed bytes are
+kept. This is the path for workloads of hundreds of thousands of pages.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Callable
+
+import numpy as np
+
+from .compress import get_compressor
+from .errors import UsageError
+from .faults import Faults
+from .model.folio import Folio, folio_order_for_pages
+from .model.stats import mthp_key
+from .model.validate import check_world
+from .model.world import Params, World
+from .pages import PAGE_SIZE
+from .profiles import get_profile
+from .store import swap_writepage
+
+__all__ = ["SUMMARY_KEYS", "simulate", "summarize"]
+
+#: Keys of :func:`summarize`'s result besides the per-size mTHP ones.
+SUMMARY_KEYS = (
+    "zswpout", "pswpout", "zswpwb", "stored_pages", "pool_total_size",
+    "stored_incompressible_pages", "pool_limit_hit", "reject_compress_poor",
+    "reject_compress_fail", "reject_alloc_fail", "reject_kmemcache_fail",
+    "reject_reclaim_fail", "written_back_pages", "swpout_zero",
+    "objcg_zswap_bytes", "pool_refs", "objcg_refs", "violations",
+)
+
+_CHUNK = 8192
+
+
+def summarize(world: World, folio_pages: int, folios: int) -> dict:
+    """The run's totals under the kernel's counter names, plus what ran."""
+    s = world.stats
+    out = {key: s[key] for key in SUMMARY_KEYS if key in s}
+    order = folio_order_for_pages(folio_pages)
+    if order:
+        out[mthp_key(order, "zswpout")] = s[mthp_key(order, "zswpout")]
+        out[mthp_key(order, "swpout")] = s[mthp_key(order, "swpout")]
+    out["pool_total_size"] = world.zswap_total_pages() * PAGE_SIZE
+    m = world.memcg
+    out["objcg_zswap_bytes"] = m.zswap_b if m is not None else 0
+    # References held at the end, base refs excluded
+    out["pool_refs"] = sum(p.refcount - (0 if p.dead else 1) for p in world.pools)
+    out["objcg_refs"] = m.objcg_refs - 1 if m is not None else 0
+    out["violations"] = list(world.violations)
+    out["kernel"] = world.profile.name
+    out["compressor"] = world.params.compressor
+    out["folio_pages"] = folio_pages
+    out["folios"] = folios
+    return out
+
+
+def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", compressor: str = "zstd",
+             max_pool_percent: int = 20, accept_threshold_percent: int = 90,
+             total_ram_pages: int = 6171023, faults: Faults | None = None,
+             root_cgroup: bool = False, progress: Callable[[int, int], None] | None = None) -> dict:
+    """Swap out *pages* in folios of *folio_pages* from an empty pool; return totals.
+
+    The pages belong to one non-root memory cgroup unless *root_cgroup*.
+    *progress*, if given, is called with (pages done, pages total).
+    """
+    profile = get_profile(kernel)
+    comp = get_compressor(compressor)
+    if len(pages) % PAGE_SIZE or not pages:
+        raise UsageError(f"the pages must be a non-empty multiple of {PAGE_SIZE} bytes, not {len(pages)} bytes")
+    try:
+        order = folio_order_for_pages(folio_pages)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    arr = np.frombuffer(pages, dtype=np.uint8).reshape(-1, PAGE_SIZE)
+    total = len(arr)
+    if total % folio_pages:
+        raise UsageError(
+            f"{total} pages do not fill whole folios of {folio_pages} pages; "
+            f"give a multiple of {folio_pages} pages"
+        )
+    faults = faults or Faults()
+    faults.check_range(total)
+    params = Params(compressor=comp.name, max_pool_percent=max_pool_percent,
+                    accept_threshold_percent=accept_threshold_percent,
+                    total_ram_pages=total_ram_pages)
+    world = World(profile, params, memcg=not root_cgroup)
+    exhaust = deque(maxlen=0).extend
+    folios = total // folio_pages
+    for start in range(0, total, _CHUNK):
+        chunk = arr[start:start + _CHUNK]
+        nonzero = chunk.any(axis=1)
+        zero_folio = ~nonzero.reshape(-1, folio_pages).any(axis=1)
+        lengths = comp.lengths(chunk).tolist()
+        for f in range(len(chunk) // folio_pages):
+            lo = f * folio_pages
+            folio = Folio(world.alloc_swap_slots(folio_pages), order, None, start + lo,
+                          lengths[lo:lo + folio_pages], bool(zero_folio[f]))
+            exhaust(swap_writepage(world, folio, faults))
+            if faults and any(faults.get(p) for p in range(start + lo, start + lo + folio_pages)):
+                _note(world, check_world(world))
+        if progress is not None:
+            progress(min(start + _CHUNK, total), total)
+    _note(world, check_world(world))
+    return summarize(world, folio_pages, folios)
+
+
+def _note(world: World, problems: list[str]) -> None:
+    """Add new validator messages to the world's violations."""
+    for p in problems:
+        if p not in world.violations:
+            world.violations.append(p)

@@ -1,0 +1,519 @@
+"""The swap-out path into zswap and an entry's later life, one step per action.
+
+Each operation is a generator over a :class:`~zswapviz.model.world.World`:
+it changes the world exactly as the kernel function would and yields a
+tuple ``(fn, offset, phase, arg)`` after every kernel action, where *fn*
+is the kernel identifier, *offset* the swap slot concerned (or None),
+*phase* one of :data:`PHASES` and *arg* a small number (a length, a count,
+or a negative errno). :func:`zswapviz.trace.record` turns these into a
+:class:`~zswapviz.trace.Trace`; bulk runs just exhaust the generator.
+
+The algorithm follows mm/zswap.c and mm/page_io.c as described in
+``shared/docs/kernel-facts.md``; every difference between kernel releases
+is a flag of :class:`~zswapviz.profiles.KernelProfile`.
+"""
+
+from __future__ import annotations
+
+from .faults import Faults
+from .model.entry import ZswapEntry
+from .model.folio import Folio
+from .model.memcg import MemCgroup
+from .model.stats import mthp_key
+from .model.world import World
+
+__all__ = [
+    "EEXIST",
+    "EINVAL",
+    "ENOENT",
+    "ENOMEM",
+    "ENOSPC",
+    "PHASES",
+    "shrink_memcg",
+    "swap_writepage",
+    "zswap_compressor_switch",
+    "zswap_invalidate",
+    "zswap_load",
+    "zswap_store",
+    "zswap_store_page",
+    "zswap_writeback_one",
+]
+
+PAGE_SIZE = 4096
+ENOENT, ENOMEM, EEXIST, EINVAL, ENOSPC, EAGAIN = -2, -12, -17, -22, -28, -11
+
+#: Phases of a step: checks before storing, compressing and allocating,
+#: publishing in the xarray, refs/charges/stats, undoing, and the outcome.
+PHASES = ("check", "store", "publish", "account", "rollback", "writeback", "done")
+CHECK, STORE, PUBLISH, ACCOUNT, ROLLBACK, WRITEBACK, DONE = PHASES
+
+
+def _begin(world: World) -> None:
+    """Start a new operation: fresh per-operation display state."""
+    world.op += 1
+    if world.touched is not None:
+        world.touched.update(world.inflight)
+        world.touched.update(world.erased)
+    world.inflight.clear()
+    world.erased.clear()
+
+
+def swap_writepage(world: World, folio: Folio, faults: Faults | None = None):
+    """Swap out *folio*: zeromap, zswap, or the swap device (mm/page_io.c).
+
+    Called ``swap_writeout`` from 6.16 on. Returns "zeromap", "zswap",
+    "disk" or "activate" (kept in memory when memcg writeback is off).
+    """
+    _begin(world)
+    nr = folio.nr_pages
+    first = folio.offset
+    offsets = range(first, first + nr)
+    stats = world.stats
+    world.swap_cache.update(offsets)
+    yield ("swap_writepage", None, CHECK, nr)
+
+    if folio.is_zero_filled():
+        # swap_zeromap_folio_set: no zswap call, no I/O (0ca0c24e3211, v6.12)
+        world.zeromap.update(offsets)
+        stats["swpout_zero"] += nr
+        if world.touched is not None:
+            world.touched.update(offsets)
+        world.swap_cache.difference_update(offsets)
+        yield ("swap_zeromap_folio_set", None, DONE, nr)
+        return "zeromap"
+    world.zeromap.difference_update(offsets)
+
+    stored = yield from zswap_store(world, folio, faults)
+    if stored:
+        if folio.order:
+            stats[mthp_key(folio.order, "zswpout")] += 1
+            yield ("count_mthp_stat", None, ACCOUNT, 1)
+        outcome = "zswap"
+    elif not world.writeback_enabled():
+        # AOP_WRITEPAGE_ACTIVATE: the folio is redirtied and stays in RAM
+        world.in_memory.update(offsets)
+        if world.touched is not None:
+            world.touched.update(offsets)
+        yield ("folio_mark_dirty", None, DONE, nr)
+        outcome = "activate"
+    else:
+        # __swap_writepage -> count_swpout_vm_event: PSWPOUT + nr, mTHP swpout + 1
+        world.on_disk.update(offsets)
+        stats["pswpout"] += nr
+        if folio.order:
+            stats[mthp_key(folio.order, "swpout")] += 1
+        if world.touched is not None:
+            world.touched.update(offsets)
+        yield ("__swap_writepage", None, DONE, nr)
+        outcome = "disk"
+    world.swap_cache.difference_update(offsets)
+    return outcome
+
+
+def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
+    """Store every page of *folio* in zswap, or none of them (mm/zswap.c).
+
+    Limits are checked once per folio (b7c0ccdfbafd, v6.13). On any failure
+    ``check_old`` erases every offset of the folio, stale entries included.
+    Returns True when the folio is stored.
+    """
+    profile = world.profile
+    stats = world.stats
+    nr = folio.nr_pages
+    first = folio.offset
+    ret = False
+    yield ("zswap_store", None, CHECK, nr)
+
+    if world.params.enabled:
+        objcg = world.memcg
+        if objcg is not None:
+            # get_obj_cgroup_from_folio: one objcg ref for the whole store
+            objcg.obj_cgroup_get()
+            yield ("get_obj_cgroup_from_folio", None, CHECK, 1)
+        refused = False
+        if objcg is not None and not objcg.obj_cgroup_may_zswap():
+            yield ("obj_cgroup_may_zswap", None, CHECK, 0)
+            # One shrink attempt; success lets the store go on without re-checking
+            refused = (yield from shrink_memcg(world, objcg)) != 0
+        if not refused:
+            refused = world.zswap_check_limits()
+            yield ("zswap_check_limits", None, CHECK, int(refused))
+        pool = None
+        if not refused:
+            pool = world.zswap_pool_current()
+            if pool is not None and not pool.tryget():
+                pool = None
+            yield ("zswap_pool_current_get", None, CHECK, 0 if pool is None else 1)
+            refused = pool is None
+        if not refused:
+            if objcg is not None:
+                yield ("memcg_list_lru_alloc", None, CHECK, 0)
+            compressed_bytes = 0
+            for index in range(nr):
+                length = yield from zswap_store_page(world, folio, index, objcg, pool, faults)
+                if not length:
+                    break
+                compressed_bytes += length
+            else:
+                if not profile.charge_in_store_page:
+                    # 6.13 (b7c0ccdfbafd): charge and stored_pages once per folio,
+                    # only on success; undone per entry by zswap_entry_free
+                    if objcg is not None and world.params.cgroup_v2:
+                        objcg.obj_cgroup_charge_zswap(compressed_bytes)
+                        yield ("obj_cgroup_charge_zswap", None, ACCOUNT, compressed_bytes)
+                    stats["stored_pages"] += nr
+                    yield ("atomic_long_add(zswap_stored_pages)", None, ACCOUNT, nr)
+                if objcg is not None:
+                    objcg.zswpout += nr
+                    yield ("count_objcg_events", None, ACCOUNT, nr)
+                stats["zswpout"] += nr
+                yield ("count_vm_events", None, ACCOUNT, nr)
+                ret = True
+            # put_pool: the tryget ref; entries hold their own
+            pool.put()
+            _forget_released(world)
+            yield ("zswap_pool_put", None, ACCOUNT if ret else ROLLBACK, 1)
+        if objcg is not None:
+            # put_objcg
+            objcg.obj_cgroup_put()
+            yield ("obj_cgroup_put", None, ACCOUNT if ret else ROLLBACK, 1)
+        if not ret and world.zswap_pool_reached_full:
+            world.shrink_work_queued += 1
+            yield ("queue_work(shrink_wq)", None, ROLLBACK, 1)
+    else:
+        yield ("zswap_is_enabled", None, CHECK, 0)
+
+    if not ret:
+        # check_old: erase every offset of the folio, so that no stale entry
+        # can be written back over the data the caller now sends elsewhere
+        for offset in range(first, first + nr):
+            entry = world.trees.xa_erase(offset)
+            if entry is not None:
+                world.erased.add(offset)
+                world.zswap_entry_free(entry)
+                _forget_released(world)
+            yield ("xa_erase", offset, ROLLBACK, 0 if entry is None else entry.length)
+    yield ("zswap_store", None, DONE, int(ret))
+    return ret
+
+
+def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | None,
+                     pool, faults: Faults | None):
+    """Store page *index* of *folio*; return its length, or 0 on failure.
+
+    Order (ed882add6ded, v6.13): allocate, compress, ``xa_store``, free the
+    old entry, then the pool and objcg refs, then (6.14+, 63895d20d63b) the
+    charge and ``stored_pages``, and last the LRU add, which is when
+    writeback can first see the entry.
+    """
+    profile = world.profile
+    stats = world.stats
+    offset = folio.offset + index
+    fault = faults.get(folio.first_page + index) if faults else None
+    touched = world.touched
+
+    if fault == "kmemcache":
+        stats["reject_kmemcache_fail"] += 1
+        yield ("zswap_entry_cache_alloc", offset, STORE, ENOMEM)
+        return 0
+    entry = ZswapEntry(world.op)
+    entry.page = index
+    world.inflight[offset] = entry
+    if touched is not None:
+        touched.add(offset)
+    yield ("zswap_entry_cache_alloc", offset, STORE, 0)
+
+    if not (yield from zswap_compress(world, folio, index, entry, pool, fault)):
+        del world.inflight[offset]
+        if touched is not None:
+            touched.add(offset)
+        yield ("zswap_entry_cache_free", offset, ROLLBACK, 0)
+        return 0
+
+    if fault == "xa_store_enomem":
+        # The previous occupant stays; check_old removes it later
+        stats["reject_alloc_fail"] += 1
+        yield ("xa_store", offset, PUBLISH, ENOMEM)
+        pool.zs_pool.zs_free(entry.handle)
+        entry.handle = None
+        yield ("zs_free" if profile.allocator == "zsmalloc" else "zpool_free", offset, ROLLBACK, entry.length)
+        del world.inflight[offset]
+        if touched is not None:
+            touched.add(offset)
+        yield ("zswap_entry_cache_free", offset, ROLLBACK, 0)
+        return 0
+
+    old = world.trees.xa_store(offset, entry)
+    del world.inflight[offset]
+    if touched is not None:
+        touched.add(offset)
+    yield ("xa_store", offset, PUBLISH, 0)
+    if old is not None:
+        # A stale copy from an earlier swap-out of this slot
+        world.zswap_entry_free(old)
+        _forget_released(world)
+        yield ("zswap_entry_free", offset, PUBLISH, old.length)
+
+    # Published, but not yet on the LRU: writeback cannot find it, and the
+    # folio lock excludes loads and invalidations, so the refs can come now
+    pool.get()
+    yield ("zswap_pool_get", offset, ACCOUNT, 1)
+    if objcg is not None:
+        objcg.obj_cgroup_get()
+        yield ("obj_cgroup_get", offset, ACCOUNT, 1)
+    if profile.charge_in_store_page:
+        if objcg is not None and world.params.cgroup_v2:
+            objcg.obj_cgroup_charge_zswap(entry.length)
+            entry.charged = True
+            yield ("obj_cgroup_charge_zswap", offset, ACCOUNT, entry.length)
+        stats["stored_pages"] += 1
+        if profile.store_incompressible and entry.length == PAGE_SIZE:
+            stats["stored_incompressible_pages"] += 1
+        yield ("atomic_long_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
+
+    entry.pool = pool
+    entry.swpentry = (world.trees.type, offset)
+    entry.objcg = objcg
+    entry.referenced = True
+    world.zswap_lru_add(entry)
+    if touched is not None:
+        touched.add(offset)
+    yield ("zswap_lru_add", offset, ACCOUNT, 0)
+    return entry.length
+
+
+def zswap_compress(world: World, folio: Folio, index: int, entry: ZswapEntry, pool, fault):
+    """Compress page *index* into a zsmalloc object; return success.
+
+    6.13/6.14: a length over PAGE_SIZE makes the allocator fail with
+    -ENOSPC (``reject_compress_poor``). 6.18 (S-raw): a compressor error or
+    a length >= PAGE_SIZE stores the page as is, PAGE_SIZE bytes, when the
+    memcg allows writeback, and is rejected (-EINVAL) otherwise.
+    """
+    profile = world.profile
+    stats = world.stats
+    offset = folio.offset + index
+    data = None
+    failed = fault == "compress_fail"
+    if failed:
+        dlen = 0
+    elif folio.lengths is not None:
+        dlen = int(folio.lengths[index])
+    else:
+        data = pool.compressor.compress(folio.pages[index])
+        dlen = len(data)
+    if fault == "compress_poor":
+        dlen = max(dlen, PAGE_SIZE + 1)
+    yield ("crypto_acomp_compress", offset, STORE, EINVAL if failed else dlen)
+
+    if profile.store_incompressible:
+        if failed or dlen == 0 or dlen >= PAGE_SIZE:
+            if not world.writeback_enabled():
+                stats["reject_compress_fail"] += 1
+                yield ("mem_cgroup_zswap_writeback_enabled", offset, STORE, EINVAL)
+                return False
+            dlen = PAGE_SIZE
+            data = None if folio.pages is None else bytes(folio.pages[index])
+            yield ("mem_cgroup_zswap_writeback_enabled", offset, STORE, PAGE_SIZE)
+    elif failed:
+        stats["reject_compress_fail"] += 1
+        yield ("zswap_compress", offset, STORE, EINVAL)
+        return False
+
+    alloc = "zs_malloc" if profile.allocator == "zsmalloc" else "zpool_malloc"
+    if fault == "alloc_fail":
+        stats["reject_alloc_fail"] += 1
+        yield (alloc, offset, STORE, ENOMEM)
+        return False
+    if dlen > PAGE_SIZE:
+        # zs_malloc refuses sizes above ZS_MAX_ALLOC_SIZE with -ENOSPC
+        stats["reject_compress_poor"] += 1
+        yield (alloc, offset, STORE, ENOSPC)
+        return False
+    entry.handle = pool.zs_pool.zs_malloc(dlen)
+    entry.length = dlen
+    entry.data = data
+    yield (alloc, offset, STORE, dlen)
+    return True
+
+
+def _forget_released(world: World) -> None:
+    """Drop pools whose last ref is gone from the pool list."""
+    for pool in world.pools:
+        if pool.released:
+            world.release_pools()
+            return
+
+
+def shrink_memcg(world: World, memcg: MemCgroup):
+    """Try to write back one entry of *memcg* at store time; return 0 or -errno.
+
+    -ENOENT when writeback is off or the memcg's LRU is empty, -EAGAIN when
+    the head entry only lost its referenced bit, 0 when one was written back.
+    """
+    if not memcg.zswap_writeback:
+        yield ("shrink_memcg", None, CHECK, ENOENT)
+        return ENOENT
+    lst = world.lru.get(memcg.name)
+    if not lst:
+        yield ("shrink_memcg", None, CHECK, ENOENT)
+        return ENOENT
+    entry = next(iter(lst))
+    result = yield from shrink_memcg_cb(world, entry)
+    ret = 0 if result == "removed" else EAGAIN
+    yield ("shrink_memcg", None, CHECK, ret)
+    return ret
+
+
+def shrink_memcg_cb(world: World, entry: ZswapEntry):
+    """Give *entry* its second chance or write it back; return what happened.
+
+    Returns "rotated" (referenced bit cleared), "removed" (written back) or
+    "skipped" (writeback failed, ``reject_reclaim_fail``).
+    """
+    key = entry.objcg.name if entry.objcg is not None else None
+    lst = world.lru[key]
+    offset = entry.swpentry[1]
+    # Rotate to the tail first, whichever way this ends
+    del lst[entry]
+    lst[entry] = None
+    if entry.referenced:
+        entry.referenced = False
+        if world.touched is not None:
+            world.touched.add(offset)
+        yield ("shrink_memcg_cb", offset, WRITEBACK, 0)
+        return "rotated"
+    ret = yield from zswap_writeback_entry(world, entry)
+    if ret:
+        world.stats["reject_reclaim_fail"] += 1
+        yield ("shrink_memcg_cb", offset, WRITEBACK, ret)
+        return "skipped"
+    world.stats["written_back_pages"] += 1
+    yield ("shrink_memcg_cb", offset, WRITEBACK, 1)
+    return "removed"
+
+
+def zswap_writeback_entry(world: World, entry: ZswapEntry):
+    """Write *entry* back to the swap device; return 0 or -errno.
+
+    -EEXIST when the slot's folio is in the swap cache (a large folio being
+    stored holds all its slots there), -ENOMEM when the tree no longer holds
+    this entry (invalidated or replaced meanwhile); nothing is freed then.
+    """
+    offset = entry.swpentry[1]
+    if offset in world.swap_cache:
+        yield ("__read_swap_cache_async", offset, WRITEBACK, EEXIST)
+        return EEXIST
+    yield ("__read_swap_cache_async", offset, WRITEBACK, 0)
+    if world.trees.xa_cmpxchg(offset, entry, None) is not entry:
+        yield ("xa_cmpxchg", offset, WRITEBACK, ENOMEM)
+        return ENOMEM
+    yield ("xa_cmpxchg", offset, WRITEBACK, 0)
+    yield ("zswap_decompress", offset, WRITEBACK, entry.length)
+    world.stats["zswpwb"] += 1
+    if entry.objcg is not None:
+        entry.objcg.zswpwb += 1
+    world.zswap_entry_free(entry)
+    _forget_released(world)
+    world.erased.add(offset)
+    yield ("zswap_entry_free", offset, WRITEBACK, entry.length)
+    world.on_disk.add(offset)
+    world.stats["pswpout"] += 1
+    if world.touched is not None:
+        world.touched.add(offset)
+    yield ("__swap_writepage", offset, WRITEBACK, 1)
+    return 0
+
+
+def zswap_writeback_one(world: World, memcg: MemCgroup | None = None):
+    """One shrinker pass over the head of an LRU list; return what happened.
+
+    The LRU of *memcg* (default: the world's memcg, or the root list).
+    Returns "rotated", "removed", "skipped" or "empty".
+    """
+    _begin(world)
+    key = memcg.name if memcg is not None else (world.memcg.name if world.memcg else None)
+    lst = world.lru.get(key)
+    if not lst:
+        yield ("list_lru_walk_one", None, WRITEBACK, 0)
+        return "empty"
+    entry = next(iter(lst))
+    result = yield from shrink_memcg_cb(world, entry)
+    return result
+
+
+def zswap_load(world: World, offset: int, swapcache: bool = True):
+    """Load the page at *offset*; return its bytes, or None if not in zswap.
+
+    With the folio in the swap cache the load is exclusive: the entry is
+    erased and freed and the folio dirtied (6.13+). Without it (a
+    synchronous-I/O device bypassing the cache) the entry stays.
+    """
+    _begin(world)
+    stats = world.stats
+    if swapcache:
+        entry = world.trees.xa_erase(offset)
+        yield ("xa_erase", offset, CHECK, 0 if entry is None else entry.length)
+    else:
+        entry = world.trees.xa_load(offset)
+        yield ("xa_load", offset, CHECK, 0 if entry is None else entry.length)
+    if entry is None:
+        yield ("zswap_load", offset, DONE, 0)
+        return None
+    page = _decompress(world, entry)
+    yield ("zswap_decompress", offset, STORE, entry.length)
+    stats["zswpin"] += 1
+    if entry.objcg is not None:
+        entry.objcg.zswpin += 1
+    yield ("count_vm_event", offset, ACCOUNT, 1)
+    if swapcache:
+        world.zswap_entry_free(entry)
+        _forget_released(world)
+        world.erased.add(offset)
+        yield ("zswap_entry_free", offset, ACCOUNT, entry.length)
+        world.in_memory.add(offset)
+        yield ("folio_mark_dirty", offset, DONE, 1)
+    if world.touched is not None:
+        world.touched.add(offset)
+    yield ("zswap_load", offset, DONE, 1)
+    return page
+
+
+def _decompress(world: World, entry: ZswapEntry) -> bytes | None:
+    """The page an entry holds (None when a bulk run kept only lengths)."""
+    if entry.data is None:
+        return None
+    if world.profile.store_incompressible and entry.length == PAGE_SIZE:
+        return entry.data
+    return entry.pool.compressor.decompress(entry.data)
+
+
+def zswap_invalidate(world: World, offset: int):
+    """Free the entry at *offset* when its swap slot is freed."""
+    _begin(world)
+    entry = world.trees.xa_erase(offset)
+    yield ("xa_erase", offset, ROLLBACK, 0 if entry is None else entry.length)
+    if entry is not None:
+        world.zswap_entry_free(entry)
+        _forget_released(world)
+        world.erased.add(offset)
+        yield ("zswap_entry_free", offset, ROLLBACK, entry.length)
+    return entry is not None
+
+
+def zswap_compressor_switch(world: World, compressor: str):
+    """Switch to *compressor*: a new current pool; the old one is killed.
+
+    The old pool stays alive, and counted in ``zswap_total_pages``, until
+    its last entry is freed (``percpu_ref_kill``, ``__zswap_pool_empty``).
+    """
+    _begin(world)
+    old = world.zswap_pool_current()
+    new = world.zswap_pool_create(compressor)
+    world.params.compressor = compressor
+    yield ("zswap_pool_create", None, CHECK, len(world.pools))
+    if old is not None:
+        old.kill()
+        _forget_released(world)
+        yield ("percpu_ref_kill", None, ACCOUNT, old.refcount)
+    return new.name

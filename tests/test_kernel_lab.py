@@ -1,0 +1,142 @@
+"""The kernel lab against the real kernel: runs, restores, interruptions.
+
+Live tests need root, zswap and loop devices; elsewhere they skip and say
+why. They change kernel settings for about a second each and put them back.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from zswapviz.errors import UsageError  # noqa: E402
+from zswapviz.kernel import KernelLab, lab, system_snapshot, zram  # noqa: E402
+from zswapviz.kernel.lab import HOOK_ENV, lab_problem  # noqa: E402
+from zswapviz.pages import make_pages  # noqa: E402
+
+
+def need_lab(folio_size_kb: int = 64) -> None:
+    problem = lab_problem(folio_size_kb)
+    if problem:
+        pytest.skip(f"kernel lab unavailable: {problem}")
+
+
+def ours(snapshot: dict) -> list[str]:
+    """Loop devices and swap devices that belong to a kernel lab."""
+    loops = [dev for dev, backing in snapshot["loops"].items() if "zswapviz-swap-" in backing]
+    return loops + [dev for dev in snapshot["swaps"] if dev in loops]
+
+
+@pytest.mark.kernel
+def test_tiny_run_counts_pages_and_folios():
+    """64 text pages in 64 KiB folios are stored as 64 pages in 4 whole folios."""
+    need_lab(64)
+    with KernelLab(64) as kl:
+        run = kl.run_pages(make_pages("text", 64))
+    assert run["zswpout"] == 64
+    assert run["mthp_64kB_zswpout"] == 4
+    assert run["stored_pages"] == 64
+    assert run["pswpout"] == 0
+    assert run["check"]["folio_size_ok"], run["check"]["warnings"]
+    assert run["elapsed_s"] > 0
+
+
+@pytest.mark.kernel
+def test_every_setting_is_restored_after_a_run():
+    """A lab that changes every setting it can leaves the snapshot as it found it."""
+    need_lab(2048)
+    before = system_snapshot()
+    compressor = "deflate" if before["params"].get("compressor") != "deflate" else "lzo"
+    with KernelLab(2048, max_pool_percent=7, compressor=compressor,
+                   accept_threshold_percent=80) as kl:
+        inside = system_snapshot()
+        run = kl.run_pages(make_pages("text", 1024))
+    after = system_snapshot()
+    assert inside != before  # the lab really changed something
+    assert inside["params"]["enabled"] == "Y" and inside["params"]["max_pool_percent"] == "7"
+    assert ours(inside)
+    assert run["mthp_2048kB_zswpout"] == 2
+    assert after == before
+    assert not ours(after)
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    from zswapviz.kernel import KernelLab
+    from zswapviz.pages import make_pages
+    with KernelLab(64, max_pool_percent=9) as lab:
+        lab.run_pages(make_pages("text", 256))
+    print("finished")
+""")
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("stage", ["setup", "pageout"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_run_restores_everything(tmp_path, stage, sig):
+    """A run interrupted half-way through set-up or before reclaim restores every setting."""
+    need_lab(64)
+    before = system_snapshot()
+    marker = tmp_path / "reached"
+    env = dict(os.environ, **{HOOK_ENV: f"{stage}:{marker}"})
+    child = subprocess.Popen([sys.executable, "-c", CHILD.format(root=str(ROOT))], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert marker.exists(), child.communicate(timeout=30)
+        paused = system_snapshot()
+        assert ours(paused), "the lab's swap device should exist at the hook"
+        assert paused["params"]["max_pool_percent"] == "9"
+        child.send_signal(sig)
+        out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode != 0
+    assert "finished" not in out
+    after = system_snapshot()
+    assert after == before, err
+    assert not ours(after)
+
+
+def test_non_root_is_refused_with_one_sentence(monkeypatch):
+    """Without root the lab and the zram oracle refuse in one sentence and change nothing."""
+    monkeypatch.setattr(lab, "is_root", lambda: False)
+    monkeypatch.setattr(zram, "is_root", lambda: False)
+    before = system_snapshot() if os.geteuid() == 0 else None
+    with pytest.raises(UsageError) as info:
+        with KernelLab(64):
+            pass  # pragma: no cover
+    message = str(info.value)
+    assert "needs root" in message and "\n" not in message
+    with pytest.raises(UsageError, match="needs root"):
+        zram.zram_compressed_lengths([bytes(4096)])
+    if before is not None:
+        assert system_snapshot() == before
+
+
+@pytest.mark.kernel
+def test_zram_oracle_reports_lengths_and_restores():
+    """zram reports 0 for a zero page, 4096 for a random page, and zram0 is put back."""
+    problem = zram.zram_problem("lzo") or lab_problem()
+    if problem:
+        pytest.skip(f"zram oracle unavailable: {problem}")
+    before = system_snapshot()
+    text = make_pages("text", 1)
+    lengths = zram.zram_compressed_lengths([bytes(4096), make_pages("random", 1), text], "lzo")
+    assert lengths[0] == 0 and lengths[1] == 4096
+    assert 0 < lengths[2] < zram.HUGE_CLASS_SIZE
+    assert system_snapshot() == before

@@ -3,7 +3,6 @@
 Run: .venv/bin/python tools/make_readme_figure.py
 """
 
-import copy
 import sys
 from pathlib import Path
 
@@ -15,14 +14,14 @@ from matplotlib.patches import Patch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from zswapviz.plots import STATE_COLORS, draw_ledger, draw_occupancy_timeline  # noqa: E402
-from zswapviz.scenario import BUILTIN_SCENARIOS  # noqa: E402
+from zswapviz.scenario import load_scenario  # noqa: E402
 
 
 def main() -> None:
     out = Path(__file__).resolve().parents[1] / "docs" / "zswap_store.png"
     traces = {}
     for kernel in ("6.13", "6.14"):
-        scenario = copy.copy(BUILTIN_SCENARIOS["demo"])
+        scenario = load_scenario("demo")
         scenario.kernel = kernel
         scenario.stale = [9, 12]
         traces[kernel] = scenario.run()

@@ -16,12 +16,11 @@ from .faults import FAULT_KINDS, Faults
 from .model.validate import ValidationError, check_world, validate_world
 from .model.world import Params, World
 from .profiles import KERNEL_NAMES, get_profile
-from .scenario import BUILTIN_SCENARIOS, Scenario, ledger
+from .scenario import Scenario, builtin_scenarios, ledger, load_scenario
 from .simulate import simulate
 from .trace import Step, Trace, record
 
 __all__ = [
-    "BUILTIN_SCENARIOS",
     "FAULT_KINDS",
     "Faults",
     "KERNEL_NAMES",
@@ -32,9 +31,11 @@ __all__ = [
     "UsageError",
     "ValidationError",
     "World",
+    "builtin_scenarios",
     "check_world",
     "get_profile",
     "ledger",
+    "load_scenario",
     "record",
     "simulate",
     "validate_world",

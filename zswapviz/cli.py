@@ -94,7 +94,31 @@ def _build_parser() -> _Parser:
     demo = sub.add_parser("demo", help="store a 64 KiB folio failing at page 5 and print every step")
     demo.add_argument("--kernel", default=DEFAULT_KERNEL, help=f"one of {', '.join(KERNEL_NAMES)}")
     demo.add_argument("--compressor", default="zstd")
+    sim.set_defaults(func=_simulate)
+    demo.set_defaults(func=_demo)
+    _add_module_commands(sub)
     return parser
+
+
+#: Modules that add subcommands: each has ``add_commands(subparsers)`` that
+#: adds parsers whose ``func`` default takes the parsed args and returns an
+#: exit status. A module not (yet) present is skipped.
+_COMMAND_MODULES = ("zswapviz.scenario_cli", "zswapviz.report", "zswapviz.kernel.cli")
+
+
+def _add_module_commands(sub) -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name == name:
+                continue
+            raise
+        add = getattr(module, "add_commands", None)
+        if add is not None:
+            add(sub)
 
 
 def _simulate(args) -> int:
@@ -163,11 +187,11 @@ def format_summary(result: dict) -> str:
 def _demo(args) -> int:
     from .compress import get_compressor
     from .profiles import get_profile
-    from .scenario import BUILTIN_SCENARIOS, ledger
+    from .scenario import ledger, load_scenario
 
     get_profile(args.kernel)
     get_compressor(args.compressor)
-    scenario = BUILTIN_SCENARIOS["demo"]
+    scenario = load_scenario("demo")
     scenario.kernel = args.kernel
     scenario.compressor = args.compressor
     trace = scenario.run()
@@ -190,12 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = _build_parser()
         args = parser.parse_args(argv)
-        if args.command == "simulate":
-            return _simulate(args)
-        if args.command == "demo":
-            return _demo(args)
-        parser.print_help()
-        return 2
+        func = getattr(args, "func", None)
+        if func is None:
+            parser.print_help()
+            return 2
+        return func(args)
     except UsageError as e:
         sys.stdout.flush()
         print(f"zswapviz: error: {e}", file=sys.stderr)

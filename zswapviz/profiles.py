@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from .errors import UsageError
 
-__all__ = ["DEFAULT_KERNEL", "KERNEL_NAMES", "KernelProfile", "get_profile"]
+__all__ = [
+    "DEFAULT_KERNEL",
+    "DEFAULT_REFS",
+    "KERNEL_NAMES",
+    "REF_STRATEGIES",
+    "KernelProfile",
+    "check_refs",
+    "get_profile",
+]
 
 
 @dataclass(frozen=True)
@@ -93,3 +101,31 @@ def get_profile(name: str | KernelProfile) -> KernelProfile:
         raise UsageError(
             f"unknown kernel {name!r}; accepted: {', '.join(KERNEL_NAMES)}"
         ) from None
+
+
+#: How a store takes its per-entry pool and objcg references: the merged
+#: code and the alternatives argued over in the v9 review thread.
+REF_STRATEGIES = {
+    "per-page": (
+        "one pool ref and one objcg ref per page, after xa_store and before the LRU add "
+        "(as merged: ed882add6ded, in v6.13)"
+    ),
+    "batch-after": (
+        "publish every page without refs, then percpu_ref_get_many(n) once at the end "
+        "(Nhat Pham's suggestion, lore CAKEwX=PBaioXK2iBjzjUHVeCReqCCNG3+qyhLcb6SDixbYbaLw@mail.gmail.com)"
+    ),
+    "batch-before": (
+        "take all n refs up front; on failure at page k drop exactly the n-k refs of pages "
+        "never published (lore CAJD7tkadrmzUHMXRbeScq+ekY1AJhjrSZ_mZtt4H7x1Z=Ad=UQ@mail.gmail.com)"
+    ),
+    "batch-before-drop-all": "batch-before, but a failure drops all n refs: over-release by k (deliberately wrong)",
+    "batch-before-drop-none": "batch-before, but a failure drops none: leak of n-k refs (deliberately wrong)",
+}
+DEFAULT_REFS = "per-page"
+
+
+def check_refs(name: str) -> str:
+    """Return *name* if it is a reference strategy, else raise UsageError."""
+    if name not in REF_STRATEGIES:
+        raise UsageError(f"unknown reference strategy {name!r}; accepted: {', '.join(REF_STRATEGIES)}")
+    return name

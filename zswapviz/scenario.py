@@ -1,26 +1,40 @@
 """A run described as data: pages, folio size, kernel, faults, limits.
 
 :meth:`Scenario.run` swaps the pages out folio by folio with the full
-trace recorded, stale entries and limits set up first. The built-in
-``demo`` is the 16-page folio failing at page 5 that ``make demo`` prints.
+trace recorded, stale entries and limits set up first. Scenarios load from
+JSON files (``data/scenarios/*.json`` holds the built-in ones) and are
+validated field by field: a bad field raises
+:class:`~zswapviz.errors.UsageError` naming the file, the field, what is
+wrong and what is accepted.
+
+>>> Scenario.from_dict({"folio_size": "16K", "faults": {"2": "alloc_fail"}}).folio_pages
+4
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
+from .compress import COMPRESSOR_NAMES
 from .errors import UsageError
-from .faults import Faults
+from .faults import FAULT_KINDS, Faults
 from .model.folio import Folio, folio_order_for_pages
 from .model.memcg import MemCgroup
 from .model.world import Params, World
-from .pages import make_pages, pages_from_recipe, split_pages
-from .profiles import get_profile
+from .pages import PAGE_KINDS, load_pages, make_pages, pages_from_recipe, split_pages
+from .profiles import KERNEL_NAMES, REF_STRATEGIES, get_profile
 from .store import swap_writepage
 from .trace import Trace, record
 
-__all__ = ["BUILTIN_SCENARIOS", "Scenario", "ledger"]
+__all__ = ["SCENARIO_DIR", "Scenario", "builtin_scenarios", "ledger", "load_scenario"]
+
+#: Where the built-in scenario files live.
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+_MAX_PAGES = 1 << 16
 
 
 @dataclass
@@ -29,11 +43,13 @@ class Scenario:
 
     #: What the scenario shows, for titles.
     title: str = "A 64 KiB folio into zswap"
-    #: Page contents: a recipe ({kind, pages, seed} or a list), or raw bytes.
+    #: Page contents: a recipe ({kind, pages, seed} or a list), {"file": path}, or raw bytes.
     pages: dict | list | bytes = field(default_factory=lambda: {"kind": "text", "pages": 16})
     #: Pages per folio (1, 2, 4, ... 512).
     folio_pages: int = 16
     kernel: str = "6.18"
+    #: How entries take their pool/objcg refs (zswapviz.profiles.REF_STRATEGIES).
+    refs: str = "per-page"
     compressor: str = "zstd"
     #: Run page number -> fault kind (see zswapviz.faults.FAULT_KINDS).
     faults: dict = field(default_factory=dict)
@@ -48,12 +64,115 @@ class Scenario:
     root_cgroup: bool = False
     zswap_max_pages: int | None = None
     zswap_writeback: bool = True
+    #: Other actors' actions between two steps (zswapviz.interleave), as dicts.
+    interleave: list = field(default_factory=list)
     #: Free text shown with the run.
     notes: str = ""
+    #: Where the scenario came from (a file path or a built-in name).
+    origin: str = ""
+
+    # -- files -----------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = "scenario") -> "Scenario":
+        """Build a scenario from parsed JSON, checking every field."""
+        if not isinstance(data, dict):
+            raise UsageError(f"{where}: a scenario is a JSON object of fields, not {type(data).__name__}")
+        known = {f.name for f in fields(cls)} | {"folio_size"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise UsageError(f"{where}: unknown field {unknown[0]!r}; accepted: {', '.join(sorted(known - {'origin'}))}")
+        s = cls(origin=where)
+        s.title = _text(data, "title", s.title, where)
+        s.notes = _text(data, "notes", "", where)
+        if "folio_size" in data and "folio_pages" in data:
+            raise UsageError(f"{where}: give folio_size or folio_pages, not both")
+        if "folio_size" in data:
+            from .cli import parse_folio_size
+            try:
+                s.folio_pages = parse_folio_size(str(data["folio_size"]))
+            except UsageError as e:
+                raise UsageError(f"{where}: field 'folio_size': {e}") from None
+        elif "folio_pages" in data:
+            s.folio_pages = _int(data, "folio_pages", 1, 512, where)
+            try:
+                folio_order_for_pages(s.folio_pages)
+            except ValueError as e:
+                raise UsageError(f"{where}: field 'folio_pages': {e}") from None
+        s.pages = _pages(data.get("pages", {"kind": "text", "pages": s.folio_pages}), where)
+        s.kernel = _choice(data, "kernel", s.kernel, KERNEL_NAMES, where)
+        s.refs = _choice(data, "refs", s.refs, tuple(REF_STRATEGIES), where)
+        s.compressor = _choice(data, "compressor", s.compressor, COMPRESSOR_NAMES, where)
+        s.faults = _faults(data.get("faults", {}), where)
+        stale = data.get("stale", [])
+        if not isinstance(stale, list) or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in stale):
+            raise UsageError(f"{where}: field 'stale' must be a list of page numbers (0 or more), not {stale!r}")
+        s.stale = stale
+        for name in ("enabled", "root_cgroup", "zswap_writeback"):
+            if name in data:
+                if not isinstance(data[name], bool):
+                    raise UsageError(f"{where}: field {name!r} must be true or false, not {data[name]!r}")
+                setattr(s, name, data[name])
+        s.max_pool_percent = _int(data, "max_pool_percent", 0, 100, where, s.max_pool_percent)
+        s.accept_threshold_percent = _int(data, "accept_threshold_percent", 0, 100, where, s.accept_threshold_percent)
+        s.total_ram_pages = _int(data, "total_ram_pages", 1, 1 << 40, where, s.total_ram_pages)
+        if data.get("zswap_max_pages") is not None:
+            s.zswap_max_pages = _int(data, "zswap_max_pages", 0, 1 << 40, where)
+        inter = data.get("interleave", [])
+        if not isinstance(inter, list) or not all(isinstance(i, dict) for i in inter):
+            raise UsageError(f"{where}: field 'interleave' must be a list of objects, not {inter!r}")
+        s.interleave = inter
+        s._check_ranges(where)
+        return s
+
+    def to_dict(self) -> dict:
+        """The scenario as JSON-ready data (raw page bytes are not saved)."""
+        d = asdict(self)
+        d.pop("origin")
+        if isinstance(self.pages, (bytes, bytearray)):
+            raise UsageError("a scenario with raw page bytes cannot be saved; use a recipe or a page file")
+        d["faults"] = {str(k): v for k, v in self.faults.items()}
+        return d
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the scenario as a JSON file."""
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    def page_count(self) -> int:
+        """How many pages the scenario swaps out, without making them."""
+        p = self.pages
+        if isinstance(p, (bytes, bytearray)):
+            return len(p) // 4096
+        if isinstance(p, dict) and "file" in p:
+            return len(self.page_bytes()) // 4096
+        return sum(r["pages"] for r in (p if isinstance(p, list) else [p]))
+
+    def _check_ranges(self, where: str) -> None:
+        try:
+            total = self.page_count()
+        except UsageError as e:
+            raise UsageError(f"{where}: field 'pages': {e}") from None
+        if total > _MAX_PAGES:
+            raise UsageError(f"{where}: field 'pages': {total} pages is too many for a recorded trace; at most {_MAX_PAGES}")
+        if total % self.folio_pages:
+            raise UsageError(f"{where}: field 'pages': {total} pages do not fill whole folios of {self.folio_pages} pages")
+        for p in list(self.faults) + list(self.stale):
+            if p >= total:
+                name = "faults" if p in self.faults else "stale"
+                raise UsageError(f"{where}: field {name!r}: page {p} is out of range; the run has pages 0 to {total - 1}")
+
+    # -- running ---------------------------------------------------------------
 
     def page_bytes(self) -> bytes:
         """The scenario's pages as bytes."""
-        return self.pages if isinstance(self.pages, (bytes, bytearray)) else pages_from_recipe(self.pages)
+        if isinstance(self.pages, (bytes, bytearray)):
+            return bytes(self.pages)
+        if isinstance(self.pages, dict) and "file" in self.pages:
+            path = Path(self.pages["file"])
+            if not path.is_absolute() and self.origin and os.path.exists(self.origin):
+                path = Path(self.origin).parent / path
+            return load_pages(path)
+        return pages_from_recipe(self.pages)
 
     def world(self) -> World:
         """A fresh world with this scenario's kernel, parameters and cgroup."""
@@ -63,7 +182,9 @@ class Scenario:
                         total_ram_pages=self.total_ram_pages)
         memcg = None if self.root_cgroup else MemCgroup(zswap_max_pages=self.zswap_max_pages,
                                                        zswap_writeback=self.zswap_writeback)
-        return World(get_profile(self.kernel), params, memcg)
+        world = World(get_profile(self.kernel), params, memcg)
+        world.refs = self.refs
+        return world
 
     def run(self) -> Trace:
         """Swap out every folio with the full trace recorded."""
@@ -83,10 +204,13 @@ class Scenario:
         first = folios[0].offset
         self._plant_stale(world, folios, pages)
         ops = [swap_writepage(world, f, faults) for f in folios]
-        meta = {"title": self.title, "kernel": world.profile.name, "compressor": self.compressor,
-                "folio_pages": nr, "folios": len(folios), "notes": self.notes,
-                "faults": {int(k): v for k, v in faults.by_page.items()}, "stale": list(self.stale),
-                "source": world.profile.source}
+        if self.interleave:
+            from .interleave import interleave
+            ops = interleave(world, ops, self.interleave, folios)
+        meta = {"title": self.title, "kernel": world.profile.name, "refs": self.refs,
+                "compressor": self.compressor, "folio_pages": nr, "folios": len(folios),
+                "notes": self.notes, "faults": {int(k): v for k, v in faults.by_page.items()},
+                "stale": list(self.stale), "source": world.profile.source, "origin": self.origin}
         return record(world, ops, (first, len(pages)), meta)
 
     def _plant_stale(self, world: World, folios: list[Folio], pages: list[bytes]) -> None:
@@ -100,6 +224,98 @@ class Scenario:
             if not any(older):
                 older = make_pages("text", 1, seed=p)
             deque(swap_writepage(world, Folio(offset, 0, [older], -1)), maxlen=0)
+
+
+def _text(data: dict, name: str, default: str, where: str) -> str:
+    value = data.get(name, default)
+    if not isinstance(value, str):
+        raise UsageError(f"{where}: field {name!r} must be text, not {value!r}")
+    return value
+
+
+def _int(data: dict, name: str, lo: int, hi: int, where: str, default: int | None = None) -> int:
+    value = data.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise UsageError(f"{where}: field {name!r} must be a whole number from {lo} to {hi}, not {value!r}")
+    return value
+
+
+def _choice(data: dict, name: str, default: str, accepted, where: str) -> str:
+    value = data.get(name, default)
+    if value not in accepted:
+        raise UsageError(f"{where}: field {name!r} is {value!r}; accepted: {', '.join(accepted)}")
+    return value
+
+
+def _pages(value, where: str):
+    recipes = value if isinstance(value, list) else [value]
+    for r in recipes:
+        if isinstance(r, dict) and set(r) == {"file"} and isinstance(r["file"], str) and not isinstance(value, list):
+            return value
+        if not isinstance(r, dict) or "kind" not in r or "pages" not in r or set(r) - {"kind", "pages", "seed"}:
+            raise UsageError(
+                f"{where}: field 'pages' must be a recipe {{\"kind\", \"pages\", \"seed\"}}, a list of them, "
+                f"or {{\"file\": PATH}}; got {r!r}"
+            )
+        if r["kind"] not in PAGE_KINDS:
+            raise UsageError(f"{where}: field 'pages': unknown kind {r['kind']!r}; accepted: {', '.join(PAGE_KINDS)}")
+        if not isinstance(r["pages"], int) or isinstance(r["pages"], bool) or not 1 <= r["pages"] <= _MAX_PAGES:
+            raise UsageError(f"{where}: field 'pages': page count must be a whole number from 1 to {_MAX_PAGES}, not {r['pages']!r}")
+        if "seed" in r and (not isinstance(r["seed"], int) or isinstance(r["seed"], bool)):
+            raise UsageError(f"{where}: field 'pages': seed must be a whole number, not {r['seed']!r}")
+    return value
+
+
+def _faults(value, where: str) -> dict:
+    if isinstance(value, list):
+        try:
+            return dict(Faults.parse(value).by_page)
+        except UsageError as e:
+            raise UsageError(f"{where}: field 'faults': {e}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{where}: field 'faults' must map page numbers to kinds, e.g. {{\"5\": \"alloc_fail\"}}")
+    out = {}
+    for page, kind in value.items():
+        if not str(page).isdigit():
+            raise UsageError(f"{where}: field 'faults': {page!r} is not a page number")
+        if kind not in FAULT_KINDS:
+            raise UsageError(f"{where}: field 'faults': unknown kind {kind!r}; accepted: {', '.join(FAULT_KINDS)}")
+        out[int(page)] = kind
+    return out
+
+
+def __getattr__(name: str):
+    # BUILTIN_SCENARIOS: a fresh dict each time, so callers may change them
+    if name == "BUILTIN_SCENARIOS":
+        return builtin_scenarios()
+    raise AttributeError(name)
+
+
+def builtin_scenarios() -> dict[str, Scenario]:
+    """The scenarios shipped in data/scenarios/, by file stem."""
+    return {p.stem: load_scenario(p) for p in sorted(SCENARIO_DIR.glob("*.json"))}
+
+
+def load_scenario(name_or_path: str | os.PathLike) -> Scenario:
+    """Load a scenario file, or a built-in one by name."""
+    path = Path(name_or_path)
+    if not path.suffix and not path.exists():
+        candidate = SCENARIO_DIR / f"{path.name}.json"
+        if not candidate.exists():
+            names = ", ".join(p.stem for p in sorted(SCENARIO_DIR.glob("*.json")))
+            raise UsageError(f"no scenario {str(name_or_path)!r}: not a file, and the built-in ones are {names}")
+        path = candidate
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise UsageError(f"scenario file {str(path)!r} does not exist") from None
+    except (IsADirectoryError, UnicodeDecodeError, OSError) as e:
+        raise UsageError(f"scenario file {str(path)!r} cannot be read as text ({type(e).__name__})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"scenario file {str(path)!r} is not valid JSON: {e.msg} at line {e.lineno}") from None
+    return Scenario.from_dict(data, where=str(path))
 
 
 def ledger(trace: Trace) -> dict:
@@ -125,12 +341,3 @@ def ledger(trace: Trace) -> dict:
         if k.startswith("reject_") and v:
             out[k] = v
     return out
-
-
-BUILTIN_SCENARIOS = {
-    "demo": Scenario(
-        title="A 64 KiB folio failing at page 5",
-        pages={"kind": "text", "pages": 16}, folio_pages=16, faults={5: "alloc_fail"},
-        notes="Pages 0-4 are published, zs_malloc fails for page 5, and check_old erases all 16 slots.",
-    ),
-}

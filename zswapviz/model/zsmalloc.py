@@ -599,7 +599,7 @@ class ZsPool:
         """
         pages = 0
         live: dict[int, int] = {}
-        for handle, zspage in self._handles.items():
+        for zspage in self._handles.values():
             live[id(zspage)] = live.get(id(zspage), 0) + 1
         for st in self._states:
             objs = st.sc.objs_per_zspage

@@ -40,11 +40,54 @@ class KernelProfile:
     store_incompressible: bool
     #: The allocator API called by zswap_compress: "zpool" or "zsmalloc".
     allocator: str
+    #: zswap_store refuses every large folio before any check (up to 6.12).
+    large_folios: bool = True
+    #: The pre-6.13 single-page store: the entry keeps the store's pool and
+    #: objcg refs, fields set and charged around one xa_store.
+    single_page: bool = False
+    #: Pool and objcg refs taken per page right after the entry is
+    #: allocated, before compressing (the v9 posting); the failing page
+    #: drops its own pair.
+    refs_before_compress: bool = False
+    #: Pages stored per batch by zswap_store_pages (1: zswap_store_page).
+    batch_size: int = 1
+    #: A model of code that was posted but never merged.
+    unmerged: bool = False
 
 
 _PROFILES = {
     p.name: p
     for p in (
+        KernelProfile(
+            name="6.12",
+            title="Linux 6.12: large folios refused; one page per store",
+            source=(
+                "Linux v6.12 mm/zswap.c, read from the '-' side of lore "
+                "20241001053222.6944-7-kanchana.p.sridhar@intel.com ([PATCH v10 6/7]); "
+                "zero pages left to the swap zeromap by 0ca0c24e3211 (\"mm: store zero pages "
+                "to be swapped out in a bitmap\")"
+            ),
+            charge_in_store_page=True,
+            store_incompressible=False,
+            allocator="zpool",
+            large_folios=False,
+            single_page=True,
+        ),
+        KernelProfile(
+            name="v9",
+            title="[PATCH v9 6/7] as posted (30 Sep 2024): refs per page before compressing",
+            source=(
+                "lore 20240930221221.6981-7-kanchana.p.sridhar@intel.com ([PATCH v9 6/7] "
+                '"mm: zswap: Support large folios in zswap_store()"): obj_cgroup_get and '
+                "zswap_pool_get per page after the entry allocation; charge and stored_pages "
+                "once per folio after the loop; not merged in this form"
+            ),
+            charge_in_store_page=False,
+            store_incompressible=False,
+            allocator="zpool",
+            refs_before_compress=True,
+            unmerged=True,
+        ),
         KernelProfile(
             name="6.13",
             title="Linux 6.13 as released: large folios stored page by page",
@@ -82,6 +125,22 @@ _PROFILES = {
             charge_in_store_page=True,
             store_incompressible=True,
             allocator="zsmalloc",
+        ),
+        KernelProfile(
+            name="batch8",
+            title="Compress batching (unmerged v13/v14 series): batches of 8 pages",
+            source=(
+                'lore 20251104091235.8793-1-kanchana.p.sridhar@intel.com ("zswap compression '
+                'batching with optimized iaa_crypto driver", v13) and '
+                "20260125033537.334628-26-kanchana.p.sridhar@intel.com (v14, zswap_store_pages): "
+                "bulk entry allocation, a batch of up to ZSWAP_MAX_BATCH_SIZE = 8 compressed "
+                "together, then each entry published and referenced as in 6.18; NOT MERGED"
+            ),
+            charge_in_store_page=True,
+            store_incompressible=True,
+            allocator="zsmalloc",
+            batch_size=8,
+            unmerged=True,
         ),
     )
 }
@@ -124,8 +183,21 @@ REF_STRATEGIES = {
 DEFAULT_REFS = "per-page"
 
 
-def check_refs(name: str) -> str:
-    """Return *name* if it is a reference strategy, else raise UsageError."""
+def check_refs(name: str, kernel: str | KernelProfile | None = None) -> str:
+    """Return *name* if it is a reference strategy (for *kernel*), else raise UsageError.
+
+    The strategies are options of the folio loop of 6.13 and later; 6.12
+    stores one page at a time and v9 has its own order, so both take only
+    ``per-page``.
+    """
     if name not in REF_STRATEGIES:
         raise UsageError(f"unknown reference strategy {name!r}; accepted: {', '.join(REF_STRATEGIES)}")
+    if kernel is not None and name != DEFAULT_REFS:
+        profile = get_profile(kernel)
+        if profile.single_page or profile.refs_before_compress:
+            allowed = ", ".join(n for n, p in _PROFILES.items() if not (p.single_page or p.refs_before_compress))
+            raise UsageError(
+                f"--refs {name} needs a kernel with the folio loop ({allowed}); "
+                f"kernel {profile.name} takes its refs its own way: use per-page"
+            )
     return name

@@ -121,8 +121,15 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
     stats = world.stats
     nr = folio.nr_pages
     first = folio.offset
+    refs = world.refs
     ret = False
     yield ("zswap_store", None, CHECK, nr)
+    if not profile.large_folios and nr > 1:
+        # v6.12: the very first check, before enabled and before check_old
+        yield ("folio_test_large", None, DONE, nr)
+        return False
+    if profile.single_page:
+        return (yield from zswap_store_single_page(world, folio, faults))
 
     if world.params.enabled:
         objcg = world.memcg
@@ -148,13 +155,27 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
         if not refused:
             if objcg is not None:
                 yield ("memcg_list_lru_alloc", None, CHECK, 0)
+            if refs.startswith("batch-before"):
+                # All n refs up front (review alternative, not merged)
+                yield from _get_many(world, pool, objcg, nr)
             compressed_bytes = 0
-            for index in range(nr):
-                length = yield from zswap_store_page(world, folio, index, objcg, pool, faults)
+            stored = 0
+            batch = profile.batch_size
+            while stored < nr:
+                if batch > 1:
+                    end = min(stored + batch, nr)
+                    length, published = yield from zswap_store_pages(world, folio, stored, end, objcg, pool, faults)
+                else:
+                    length = yield from zswap_store_page(world, folio, stored, objcg, pool, faults)
+                    published = 1 if length else 0
+                stored += published
                 if not length:
                     break
                 compressed_bytes += length
-            else:
+            if stored == nr:
+                if refs == "batch-after":
+                    # percpu_ref_get_many(n) once every page is published
+                    yield from _get_many(world, pool, objcg, nr)
                 if not profile.charge_in_store_page:
                     # 6.13 (b7c0ccdfbafd): charge and stored_pages once per folio,
                     # only on success; undone per entry by zswap_entry_free
@@ -169,6 +190,13 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
                 stats["zswpout"] += nr
                 yield ("count_vm_events", None, ACCOUNT, nr)
                 ret = True
+            elif refs.startswith("batch-before"):
+                # Undo the refs of pages never published: n - k exactly
+                # (drop-all and drop-none are the deliberately wrong versions)
+                drop = {"batch-before": nr - stored, "batch-before-drop-all": nr,
+                        "batch-before-drop-none": 0}[refs]
+                if drop:
+                    yield from _put_many(world, pool, objcg, drop)
             # put_pool: the tryget ref; entries hold their own
             pool.put()
             _forget_released(world)
@@ -184,17 +212,43 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
         yield ("zswap_is_enabled", None, CHECK, 0)
 
     if not ret:
-        # check_old: erase every offset of the folio, so that no stale entry
-        # can be written back over the data the caller now sends elsewhere
-        for offset in range(first, first + nr):
-            entry = world.trees.xa_erase(offset)
-            if entry is not None:
-                world.erased.add(offset)
-                world.zswap_entry_free(entry)
-                _forget_released(world)
-            yield ("xa_erase", offset, ROLLBACK, 0 if entry is None else entry.length)
+        yield from _check_old(world, first, nr)
     yield ("zswap_store", None, DONE, int(ret))
     return ret
+
+
+def _check_old(world: World, first: int, nr: int):
+    """``check_old``: erase every offset of a refused folio and free what was there.
+
+    No stale entry may survive, or writeback could later overwrite the data
+    the caller now sends to the swap device.
+    """
+    for offset in range(first, first + nr):
+        entry = world.trees.xa_erase(offset)
+        if entry is not None:
+            world.erased.add(offset)
+            world.zswap_entry_free(entry)
+            _forget_released(world)
+        yield ("xa_erase", offset, ROLLBACK, 0 if entry is None else entry.length)
+
+
+def _get_many(world: World, pool, objcg, nr: int):
+    """``percpu_ref_get_many`` on the pool and ``obj_cgroup_get_many``: *nr* refs each."""
+    pool.get(nr)
+    yield ("percpu_ref_get_many", None, ACCOUNT, nr)
+    if objcg is not None:
+        objcg.obj_cgroup_get(nr)
+        yield ("obj_cgroup_get_many", None, ACCOUNT, nr)
+
+
+def _put_many(world: World, pool, objcg, nr: int):
+    """``percpu_ref_put_many`` and ``obj_cgroup_put_many``: drop *nr* refs each."""
+    pool.put(nr)
+    _forget_released(world)
+    yield ("percpu_ref_put_many", None, ROLLBACK, nr)
+    if objcg is not None:
+        objcg.obj_cgroup_put(nr)
+        yield ("obj_cgroup_put_many", None, ROLLBACK, nr)
 
 
 def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | None,
@@ -204,13 +258,15 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
     Order (ed882add6ded, v6.13): allocate, compress, ``xa_store``, free the
     old entry, then the pool and objcg refs, then (6.14+, 63895d20d63b) the
     charge and ``stored_pages``, and last the LRU add, which is when
-    writeback can first see the entry.
+    writeback can first see the entry. The v9 posting took the refs right
+    after allocating instead, and a failing page dropped its own pair.
     """
     profile = world.profile
     stats = world.stats
     offset = folio.offset + index
     fault = faults.get(folio.first_page + index) if faults else None
     touched = world.touched
+    early_refs = profile.refs_before_compress
 
     if fault == "kmemcache":
         stats["reject_kmemcache_fail"] += 1
@@ -222,12 +278,17 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
     if touched is not None:
         touched.add(offset)
     yield ("zswap_entry_cache_alloc", offset, STORE, 0)
+    if early_refs:
+        # v9: "zswap_store() already holds a ref on 'objcg' and 'pool'"
+        if objcg is not None:
+            objcg.obj_cgroup_get()
+            yield ("obj_cgroup_get", offset, STORE, 1)
+        pool.get()
+        entry.pool = pool
+        yield ("zswap_pool_get", offset, STORE, 1)
 
     if not (yield from zswap_compress(world, folio, index, entry, pool, fault)):
-        del world.inflight[offset]
-        if touched is not None:
-            touched.add(offset)
-        yield ("zswap_entry_cache_free", offset, ROLLBACK, 0)
+        yield from _drop_unpublished(world, offset, pool, objcg, early_refs)
         return 0
 
     if fault == "xa_store_enomem":
@@ -237,10 +298,7 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
         pool.zs_pool.zs_free(entry.handle)
         entry.handle = None
         yield ("zs_free" if profile.allocator == "zsmalloc" else "zpool_free", offset, ROLLBACK, entry.length)
-        del world.inflight[offset]
-        if touched is not None:
-            touched.add(offset)
-        yield ("zswap_entry_cache_free", offset, ROLLBACK, 0)
+        yield from _drop_unpublished(world, offset, pool, objcg, early_refs)
         return 0
 
     old = world.trees.xa_store(offset, entry)
@@ -256,30 +314,243 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
 
     # Published, but not yet on the LRU: writeback cannot find it, and the
     # folio lock excludes loads and invalidations, so the refs can come now
-    pool.get()
-    yield ("zswap_pool_get", offset, ACCOUNT, 1)
-    if objcg is not None:
-        objcg.obj_cgroup_get()
-        yield ("obj_cgroup_get", offset, ACCOUNT, 1)
-    if profile.charge_in_store_page:
-        if objcg is not None and world.params.cgroup_v2:
-            objcg.obj_cgroup_charge_zswap(entry.length)
-            entry.charged = True
-            yield ("obj_cgroup_charge_zswap", offset, ACCOUNT, entry.length)
-        stats["stored_pages"] += 1
-        if profile.store_incompressible and entry.length == PAGE_SIZE:
-            stats["stored_incompressible_pages"] += 1
-        yield ("atomic_long_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
+    if world.refs == "per-page" and not early_refs:
+        pool.get()
+        yield ("zswap_pool_get", offset, ACCOUNT, 1)
+        if objcg is not None:
+            objcg.obj_cgroup_get()
+            yield ("obj_cgroup_get", offset, ACCOUNT, 1)
+    yield from _account_entry(world, entry, offset, objcg)
+    yield from _publish_to_lru(world, entry, offset, pool, objcg)
+    return entry.length
 
+
+def _drop_unpublished(world: World, offset: int, pool, objcg, early_refs: bool):
+    """Free an entry that never reached the tree (and, in v9, its own refs)."""
+    if early_refs:
+        pool.put()
+        _forget_released(world)
+        yield ("zswap_pool_put", offset, ROLLBACK, 1)
+        if objcg is not None:
+            objcg.obj_cgroup_put()
+            yield ("obj_cgroup_put", offset, ROLLBACK, 1)
+    world.inflight.pop(offset, None)
+    if world.touched is not None:
+        world.touched.add(offset)
+    yield ("zswap_entry_cache_free", offset, ROLLBACK, 0)
+
+
+def _account_entry(world: World, entry: ZswapEntry, offset: int, objcg):
+    """6.14+ (63895d20d63b): charge the entry's length and count it, per page."""
+    if not world.profile.charge_in_store_page:
+        return
+    stats = world.stats
+    if objcg is not None and world.params.cgroup_v2:
+        objcg.obj_cgroup_charge_zswap(entry.length)
+        entry.charged = True
+        yield ("obj_cgroup_charge_zswap", offset, ACCOUNT, entry.length)
+    stats["stored_pages"] += 1
+    if world.profile.store_incompressible and entry.length == PAGE_SIZE:
+        stats["stored_incompressible_pages"] += 1
+    yield ("atomic_long_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
+
+
+def _publish_to_lru(world: World, entry: ZswapEntry, offset: int, pool, objcg):
+    """Fill the entry's fields and add it to the LRU: writeback can now find it."""
     entry.pool = pool
     entry.swpentry = (world.trees.type, offset)
     entry.objcg = objcg
     entry.referenced = True
     world.zswap_lru_add(entry)
-    if touched is not None:
-        touched.add(offset)
+    if world.touched is not None:
+        world.touched.add(offset)
     yield ("zswap_lru_add", offset, ACCOUNT, 0)
-    return entry.length
+
+
+def zswap_store_pages(world: World, folio: Folio, start: int, end: int,
+                      objcg: MemCgroup | None, pool, faults: Faults | None):
+    """Store pages [start, end) as one batch; return (total length or 0, pages published).
+
+    The unmerged compress-batching series (v13/v14, ``zswap_store_pages``):
+    bulk-allocate the batch's entries, compress the batch, then publish and
+    account each entry as 6.18 does. On a failure only the entries never
+    published are freed here; those already in the tree are left to
+    ``check_old``.
+    """
+    profile = world.profile
+    stats = world.stats
+    first = folio.offset + start
+    run_first = folio.first_page
+    kinds = [faults.get(run_first + i) if faults else None for i in range(start, end)]
+    if "kmemcache" in kinds:
+        stats["reject_kmemcache_fail"] += 1
+        yield ("kmem_cache_alloc_bulk", first, STORE, ENOMEM)
+        return 0, 0
+    entries = []
+    for i in range(start, end):
+        entry = ZswapEntry(world.op)
+        entry.page = i
+        entries.append(entry)
+        world.inflight[folio.offset + i] = entry
+        if world.touched is not None:
+            world.touched.add(folio.offset + i)
+    yield ("kmem_cache_alloc_bulk", first, STORE, end - start)
+
+    for j, i in enumerate(range(start, end)):
+        if not (yield from zswap_compress(world, folio, i, entries[j], pool, kinds[j])):
+            # Nothing of this batch is published: free its objects and entries
+            for k in range(j):
+                pool.zs_pool.zs_free(entries[k].handle)
+                entries[k].handle = None
+            yield ("zs_free", first, ROLLBACK, j)
+            for k in range(start, end):
+                world.inflight.pop(folio.offset + k, None)
+                if world.touched is not None:
+                    world.touched.add(folio.offset + k)
+            yield ("kmem_cache_free_bulk", first, ROLLBACK, end - start)
+            return 0, 0
+
+    total = 0
+    for j, i in enumerate(range(start, end)):
+        offset = folio.offset + i
+        entry = entries[j]
+        if kinds[j] == "xa_store_enomem":
+            stats["reject_alloc_fail"] += 1
+            yield ("xa_store", offset, PUBLISH, ENOMEM)
+            # Free only [i, end): the published ones are check_old's
+            for k in range(j, end - start):
+                pool.zs_pool.zs_free(entries[k].handle)
+                entries[k].handle = None
+                world.inflight.pop(folio.offset + start + k, None)
+                if world.touched is not None:
+                    world.touched.add(folio.offset + start + k)
+            yield ("zs_free", offset, ROLLBACK, end - start - j)
+            yield ("kmem_cache_free_bulk", offset, ROLLBACK, end - start - j)
+            return 0, j
+        old = world.trees.xa_store(offset, entry)
+        del world.inflight[offset]
+        if world.touched is not None:
+            world.touched.add(offset)
+        yield ("xa_store", offset, PUBLISH, 0)
+        if old is not None:
+            world.zswap_entry_free(old)
+            _forget_released(world)
+            yield ("zswap_entry_free", offset, PUBLISH, old.length)
+        if world.refs == "per-page":
+            pool.get()
+            yield ("zswap_pool_get", offset, ACCOUNT, 1)
+            if objcg is not None:
+                objcg.obj_cgroup_get()
+                yield ("obj_cgroup_get", offset, ACCOUNT, 1)
+        yield from _account_entry(world, entry, offset, objcg)
+        yield from _publish_to_lru(world, entry, offset, pool, objcg)
+        total += entry.length
+    return total, end - start
+
+
+def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = None):
+    """The pre-6.13 ``zswap_store`` of one order-0 folio; return success.
+
+    The entry keeps the store's objcg ref and its tryget pool ref; limits
+    and ``pool_limit_hit`` are per page. Order (v6.12): checks, allocate,
+    pool, compress, fields, ``xa_store``, free old, charge, LRU add,
+    ``stored_pages`` and ZSWPOUT.
+    """
+    stats = world.stats
+    offset = folio.offset
+    fault = faults.get(folio.first_page) if faults else None
+    ret = False
+    if not world.params.enabled:
+        yield ("zswap_is_enabled", None, CHECK, 0)
+    else:
+        objcg = world.memcg
+        if objcg is not None:
+            objcg.obj_cgroup_get()
+            yield ("get_obj_cgroup_from_folio", None, CHECK, 1)
+        refused = False
+        if objcg is not None and not objcg.obj_cgroup_may_zswap():
+            yield ("obj_cgroup_may_zswap", None, CHECK, 0)
+            refused = (yield from shrink_memcg(world, objcg)) != 0
+        if not refused:
+            refused = world.zswap_check_limits()
+            yield ("zswap_check_limits", None, CHECK, int(refused))
+        entry = None
+        if not refused and fault == "kmemcache":
+            stats["reject_kmemcache_fail"] += 1
+            yield ("zswap_entry_cache_alloc", offset, STORE, ENOMEM)
+            refused = True
+        if not refused:
+            entry = ZswapEntry(world.op)
+            entry.page = 0
+            world.inflight[offset] = entry
+            if world.touched is not None:
+                world.touched.add(offset)
+            yield ("zswap_entry_cache_alloc", offset, STORE, 0)
+            # "if entry is successfully added, it keeps the reference"
+            pool = world.zswap_pool_current()
+            if pool is not None and not pool.tryget():
+                pool = None
+            entry.pool = pool
+            yield ("zswap_pool_current_get", offset, STORE, 0 if pool is None else 1)
+            ok = pool is not None
+            if ok and objcg is not None:
+                yield ("memcg_list_lru_alloc", None, CHECK, 0)
+            if ok:
+                ok = yield from zswap_compress(world, folio, 0, entry, pool, fault)
+            if ok and fault == "xa_store_enomem":
+                stats["reject_alloc_fail"] += 1
+                yield ("xa_store", offset, PUBLISH, ENOMEM)
+                pool.zs_pool.zs_free(entry.handle)
+                entry.handle = None
+                yield ("zpool_free", offset, ROLLBACK, entry.length)
+                ok = False
+            if ok:
+                entry.swpentry = (world.trees.type, offset)
+                entry.objcg = objcg
+                entry.referenced = True
+                old = world.trees.xa_store(offset, entry)
+                del world.inflight[offset]
+                if world.touched is not None:
+                    world.touched.add(offset)
+                yield ("xa_store", offset, PUBLISH, 0)
+                if old is not None:
+                    world.zswap_entry_free(old)
+                    _forget_released(world)
+                    yield ("zswap_entry_free", offset, PUBLISH, old.length)
+                if objcg is not None:
+                    if world.params.cgroup_v2:
+                        objcg.obj_cgroup_charge_zswap(entry.length)
+                        entry.charged = True
+                        yield ("obj_cgroup_charge_zswap", offset, ACCOUNT, entry.length)
+                    objcg.zswpout += 1
+                    yield ("count_objcg_event", offset, ACCOUNT, 1)
+                world.zswap_lru_add(entry)
+                yield ("zswap_lru_add", offset, ACCOUNT, 0)
+                stats["stored_pages"] += 1
+                yield ("atomic_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
+                stats["zswpout"] += 1
+                yield ("count_vm_events", None, ACCOUNT, 1)
+                ret = True
+            else:
+                if pool is not None:
+                    pool.put()
+                    _forget_released(world)
+                    yield ("zswap_pool_put", offset, ROLLBACK, 1)
+                world.inflight.pop(offset, None)
+                if world.touched is not None:
+                    world.touched.add(offset)
+                yield ("zswap_entry_cache_free", offset, ROLLBACK, 0)
+        if not ret:
+            if objcg is not None:
+                objcg.obj_cgroup_put()
+                yield ("obj_cgroup_put", None, ROLLBACK, 1)
+            if world.zswap_pool_reached_full:
+                world.shrink_work_queued += 1
+                yield ("queue_work(shrink_wq)", None, ROLLBACK, 1)
+    if not ret:
+        yield from _check_old(world, offset, 1)
+    yield ("zswap_store", None, DONE, int(ret))
+    return ret
 
 
 def zswap_compress(world: World, folio: Folio, index: int, entry: ZswapEntry, pool, fault):

@@ -47,9 +47,10 @@ class MemCgroup:
 
     def obj_cgroup_put(self, nr: int = 1) -> None:
         """Drop *nr* objcg refs; going below the base ref is recorded."""
+        before = self.objcg_refs
         self.objcg_refs -= nr
-        if self.objcg_refs < 1:
-            self.objcg_problems.append(f"objcg of {self.name}: refcount {self.objcg_refs} (put without get)")
+        if self.objcg_refs < 1 <= before:
+            self.objcg_problems.append(f"objcg of {self.name}: refcount fell below the base ref (a put without a get)")
 
     def obj_cgroup_charge_zswap(self, size: int) -> None:
         """Charge *size* compressed bytes: ZSWAP_B += size, ZSWAPPED += 1."""

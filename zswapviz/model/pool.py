@@ -49,16 +49,23 @@ class ZswapPool:
         self.refcount += nr
 
     def put(self, nr: int = 1) -> None:
-        """``zswap_pool_put``: drop *nr* refs; release when the count hits zero."""
+        """``zswap_pool_put``: drop *nr* refs; a killed pool is released at zero.
+
+        A current pool whose count reaches zero has lost its base ref to an
+        unmatched put: recorded, and the pool stays (its count goes on down).
+        """
+        before = self.refcount
         self.refcount -= nr
-        if self.refcount < 0:
+        if self.refcount < 0 <= before or (self.refcount < 0 and self.released):
             self.problems.append(f"{self.name}: refcount {self.refcount} (put below zero)")
-        elif self.refcount == 0:
-            if not self.dead:
-                self.problems.append(f"{self.name}: refcount reached 0 while current (base ref dropped)")
-            if self.released:
-                self.problems.append(f"{self.name}: released twice")
-            self.released = True
+        if self.refcount <= 0 < before:
+            if self.dead:
+                if self.released:
+                    self.problems.append(f"{self.name}: released twice")
+                # __zswap_pool_empty: release queued while the count is zero
+                self.released = True
+            else:
+                self.problems.append(f"{self.name}: refcount reached 0 while current (a put without a get)")
 
     def kill(self) -> None:
         """``percpu_ref_kill``: drop the base ref; the pool stops being current."""

@@ -45,9 +45,10 @@ def validate_pool_refs(world) -> None:
     for e in _entries(world):
         if e.pool is not None:
             users[id(e.pool)] = users.get(id(e.pool), 0) + 1
-    for pool in world.pools:
+    for pool in world.pools + world.released_pools:
         if pool.problems:
-            raise ValidationError("; ".join(pool.problems))
+            raise ValidationError("; ".join(dict.fromkeys(pool.problems)))
+    for pool in world.pools:
         expected = (0 if pool.dead else 1) + users.get(id(pool), 0)
         if pool.refcount != expected:
             raise ValidationError(
@@ -66,7 +67,7 @@ def validate_objcg_refs(world) -> None:
     if m is None:
         return
     if m.objcg_problems:
-        raise ValidationError("; ".join(m.objcg_problems))
+        raise ValidationError("; ".join(dict.fromkeys(m.objcg_problems)))
     users = sum(1 for e in _entries(world) if e.objcg is m)
     if m.objcg_refs != 1 + users:
         raise ValidationError(f"objcg of {m.name}: refcount {m.objcg_refs}, expected {1 + users} (base ref + {users} entries)")

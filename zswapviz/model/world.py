@@ -151,6 +151,8 @@ class World:
         self.trees = SwapZswapTrees(0)
         # zswap_pools list; the last live one is current (__zswap_pool_current)
         self.pools: list[ZswapPool] = []
+        # Pools released and taken off the list (kept so their errors stay visible)
+        self.released_pools: list[ZswapPool] = []
         self._pool_seq = 0
         self.zswap_pool_create(self.params.compressor)
         # The folios' memcg: True makes the default one, None/False means root (no objcg)
@@ -159,6 +161,8 @@ class World:
         self.memcg: MemCgroup | None = memcg or None
         # zswap_list_lru: entries in LRU order (head = oldest), one list per memcg
         self.lru: dict = {}
+        # How stores take per-entry refs (zswapviz.profiles.REF_STRATEGIES)
+        self.refs = "per-page"
         # zswap_pool_reached_full: set at the limit, cleared at <= accept threshold
         self.zswap_pool_reached_full = False
         # shrink_worker queued on shrink_wq by refused stores while full
@@ -222,7 +226,8 @@ class World:
         return self.zswap_pool_reached_full
 
     def release_pools(self) -> None:
-        """Drop released pools from the list (``__zswap_pool_release``)."""
+        """Take released pools off the list (``__zswap_pool_release``)."""
+        self.released_pools.extend(p for p in self.pools if p.released)
         self.pools = [p for p in self.pools if not p.released]
 
     # -- memcg ---------------------------------------------------------------

@@ -211,7 +211,7 @@ class Scenario:
                 "compressor": self.compressor, "folio_pages": nr, "folios": len(folios),
                 "notes": self.notes, "faults": {int(k): v for k, v in faults.by_page.items()},
                 "stale": list(self.stale), "source": world.profile.source, "origin": self.origin}
-        return record(world, ops, (first, len(pages)), meta)
+        return record(world, ops, (first, len(pages)), meta, _checker(folios))
 
     def _plant_stale(self, world: World, folios: list[Folio], pages: list[bytes]) -> None:
         """Store an earlier version of each stale page at its slot, order 0."""
@@ -224,6 +224,21 @@ class Scenario:
             if not any(older):
                 older = make_pages("text", 1, seed=p)
             deque(swap_writepage(world, Folio(offset, 0, [older], -1)), maxlen=0)
+
+
+def _checker(folios: list[Folio]):
+    """The validators plus all-or-nothing for the folio each operation stored."""
+    from .model.validate import ValidationError, check_world, validate_all_or_nothing
+
+    def check(world: World, op_index: int, result) -> list[str]:
+        problems = check_world(world)
+        if op_index < len(folios) and result in ("zswap", "disk", "activate"):
+            try:
+                validate_all_or_nothing(world, folios[op_index], result == "zswap")
+            except ValidationError as e:
+                problems.append(f"validate_all_or_nothing: {e}")
+        return problems
+    return check
 
 
 def _text(data: dict, name: str, default: str, where: str) -> str:

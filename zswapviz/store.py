@@ -176,6 +176,10 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
                 if refs == "batch-after":
                     # percpu_ref_get_many(n) once every page is published
                     yield from _get_many(world, pool, objcg, nr)
+                    for offset in range(first, first + nr):
+                        entry = world.trees.xa_load(offset)
+                        if entry is not None and entry.op == world.op:
+                            entry.pool_ref = entry.objcg_ref = True
                 if not profile.charge_in_store_page:
                     # 6.13 (b7c0ccdfbafd): charge and stored_pages once per folio,
                     # only on success; undone per entry by zswap_entry_free
@@ -282,9 +286,11 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
         # v9: "zswap_store() already holds a ref on 'objcg' and 'pool'"
         if objcg is not None:
             objcg.obj_cgroup_get()
+            entry.objcg_ref = True
             yield ("obj_cgroup_get", offset, STORE, 1)
         pool.get()
         entry.pool = pool
+        entry.pool_ref = True
         yield ("zswap_pool_get", offset, STORE, 1)
 
     if not (yield from zswap_compress(world, folio, index, entry, pool, fault)):
@@ -315,14 +321,24 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
     # Published, but not yet on the LRU: writeback cannot find it, and the
     # folio lock excludes loads and invalidations, so the refs can come now
     if world.refs == "per-page" and not early_refs:
-        pool.get()
-        yield ("zswap_pool_get", offset, ACCOUNT, 1)
-        if objcg is not None:
-            objcg.obj_cgroup_get()
-            yield ("obj_cgroup_get", offset, ACCOUNT, 1)
+        yield from _entry_refs(world, entry, offset, pool, objcg)
+    elif world.refs.startswith("batch-before"):
+        # Its refs were taken up front, before anything was published
+        entry.pool_ref = entry.objcg_ref = True
     yield from _account_entry(world, entry, offset, objcg)
     yield from _publish_to_lru(world, entry, offset, pool, objcg)
     return entry.length
+
+
+def _entry_refs(world: World, entry: ZswapEntry, offset: int, pool, objcg):
+    """The entry's own pool and objcg refs (``zswap_pool_get``, ``obj_cgroup_get``)."""
+    pool.get()
+    entry.pool_ref = True
+    yield ("zswap_pool_get", offset, ACCOUNT, 1)
+    if objcg is not None:
+        objcg.obj_cgroup_get()
+        entry.objcg_ref = True
+        yield ("obj_cgroup_get", offset, ACCOUNT, 1)
 
 
 def _drop_unpublished(world: World, offset: int, pool, objcg, early_refs: bool):
@@ -437,11 +453,9 @@ def zswap_store_pages(world: World, folio: Folio, start: int, end: int,
             _forget_released(world)
             yield ("zswap_entry_free", offset, PUBLISH, old.length)
         if world.refs == "per-page":
-            pool.get()
-            yield ("zswap_pool_get", offset, ACCOUNT, 1)
-            if objcg is not None:
-                objcg.obj_cgroup_get()
-                yield ("obj_cgroup_get", offset, ACCOUNT, 1)
+            yield from _entry_refs(world, entry, offset, pool, objcg)
+        elif world.refs.startswith("batch-before"):
+            entry.pool_ref = entry.objcg_ref = True
         yield from _account_entry(world, entry, offset, objcg)
         yield from _publish_to_lru(world, entry, offset, pool, objcg)
         total += entry.length
@@ -491,6 +505,7 @@ def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = 
             if pool is not None and not pool.tryget():
                 pool = None
             entry.pool = pool
+            entry.pool_ref = pool is not None
             yield ("zswap_pool_current_get", offset, STORE, 0 if pool is None else 1)
             ok = pool is not None
             if ok and objcg is not None:
@@ -507,6 +522,7 @@ def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = 
             if ok:
                 entry.swpentry = (world.trees.type, offset)
                 entry.objcg = objcg
+                entry.objcg_ref = objcg is not None
                 entry.referenced = True
                 old = world.trees.xa_store(offset, entry)
                 del world.inflight[offset]
@@ -636,11 +652,12 @@ def shrink_memcg(world: World, memcg: MemCgroup):
     return ret
 
 
-def shrink_memcg_cb(world: World, entry: ZswapEntry):
+def shrink_memcg_cb(world: World, entry: ZswapEntry, respect_swapcache: bool = True):
     """Give *entry* its second chance or write it back; return what happened.
 
     Returns "rotated" (referenced bit cleared), "removed" (written back) or
     "skipped" (writeback failed, ``reject_reclaim_fail``).
+    *respect_swapcache* False is the naive model of the review race.
     """
     key = entry.objcg.name if entry.objcg is not None else None
     lst = world.lru[key]
@@ -654,7 +671,7 @@ def shrink_memcg_cb(world: World, entry: ZswapEntry):
             world.touched.add(offset)
         yield ("shrink_memcg_cb", offset, WRITEBACK, 0)
         return "rotated"
-    ret = yield from zswap_writeback_entry(world, entry)
+    ret = yield from zswap_writeback_entry(world, entry, respect_swapcache)
     if ret:
         world.stats["reject_reclaim_fail"] += 1
         yield ("shrink_memcg_cb", offset, WRITEBACK, ret)
@@ -664,7 +681,7 @@ def shrink_memcg_cb(world: World, entry: ZswapEntry):
     return "removed"
 
 
-def zswap_writeback_entry(world: World, entry: ZswapEntry):
+def zswap_writeback_entry(world: World, entry: ZswapEntry, respect_swapcache: bool = True):
     """Write *entry* back to the swap device; return 0 or -errno.
 
     -EEXIST when the slot's folio is in the swap cache (a large folio being
@@ -672,7 +689,7 @@ def zswap_writeback_entry(world: World, entry: ZswapEntry):
     this entry (invalidated or replaced meanwhile); nothing is freed then.
     """
     offset = entry.swpentry[1]
-    if offset in world.swap_cache:
+    if respect_swapcache and offset in world.swap_cache:
         yield ("__read_swap_cache_async", offset, WRITEBACK, EEXIST)
         return EEXIST
     yield ("__read_swap_cache_async", offset, WRITEBACK, 0)
@@ -779,6 +796,11 @@ def zswap_compressor_switch(world: World, compressor: str):
     its last entry is freed (``percpu_ref_kill``, ``__zswap_pool_empty``).
     """
     _begin(world)
+    return (yield from compressor_switch_steps(world, compressor))
+
+
+def compressor_switch_steps(world: World, compressor: str):
+    """The switch itself, without starting a new operation (for interleavings)."""
     old = world.zswap_pool_current()
     new = world.zswap_pool_create(compressor)
     world.params.compressor = compressor

@@ -98,7 +98,8 @@ _SENTENCES: dict[str, Callable[[int | None, int | None], str]] = {
     "__read_swap_cache_async": lambda p, a: (f"{_p(p).capitalize()}'s slot is in the swap cache: writeback gives up (-EEXIST)." if a else f"Allocate a swap-cache folio for {_p(p)}'s slot."),
     "xa_cmpxchg": lambda p, a: (f"The tree no longer holds that entry: writeback gives up." if a else f"Take {_p(p)}'s entry out of the tree (xa_cmpxchg)."),
     "zswap_decompress": lambda p, a: f"Decompress {a} bytes back into a 4096-byte page.",
-    "list_lru_walk_one": lambda p, a: "The LRU is empty: nothing to write back.",
+    "list_lru_walk_one": lambda p, a: (f"The shrinker cannot reach {_p(p)}'s entry: it is not on the LRU (yet)." if p is not None else "The LRU is empty: nothing to write back."),
+    "swap_entry_free": lambda p, a: f"Freeing {_p(p)}'s swap slot must wait: the folio being stored holds it in the swap cache.",
     "xa_load": lambda p, a: (f"Look up {_p(p)}'s slot: an entry of {a} bytes." if a else f"Look up {_p(p)}'s slot: not in zswap."),
     "count_vm_event": lambda p, a: "vmstat zswpin + 1.",
     "zswap_load": lambda p, a: ("Loaded from zswap." if a else "Not in zswap: the page is read from the swap device."),
@@ -194,16 +195,17 @@ class Trace:
 
 
 def record(world: World, operations: Iterable, window: tuple[int, int],
-           meta: dict | None = None, check: Callable[[World], list[str]] | None = None) -> Trace:
+           meta: dict | None = None, check: Callable[[World, int, object], list[str]] | None = None) -> Trace:
     """Run *operations* (generators over *world*) and record every step.
 
     *window* is (first offset, count): the slots the snapshots show. After
-    each operation *check* (by default the validators) runs and whatever it
-    reports is added to ``world.violations``, so it shows in the snapshots.
+    each operation ``check(world, op_index, result)`` (by default the
+    validators) runs and whatever it reports is added to
+    ``world.violations``, so it shows in the snapshots.
     """
     if check is None:
         from .model.validate import check_world
-        check = check_world
+        check = lambda w, i, r: check_world(w)  # noqa: E731
     world.set_window(*window)
     first, count = window
     steps: list[Step] = []
@@ -213,14 +215,16 @@ def record(world: World, operations: Iterable, window: tuple[int, int],
         name = op.__name__
         while True:
             try:
-                fn, offset, phase, arg = next(op)
+                item = next(op)
             except StopIteration as stop:
                 results.append(stop.value)
                 break
+            fn, offset, phase, arg = item[:4]
+            actor = item[4] if len(item) > 4 else name
             page = None if offset is None or not first <= offset < first + count else offset - first
-            steps.append(Step(len(steps), name, op_index, fn, offset, page, phase, arg, describe(fn, page, arg, phase)))
+            steps.append(Step(len(steps), actor, op_index, fn, offset, page, phase, arg, describe(fn, page, arg, phase)))
             snaps.append(world.snapshot())
-        for problem in check(world):
+        for problem in check(world, op_index, results[-1]):
             if problem not in world.violations:
                 world.violations.append(problem)
         if steps:

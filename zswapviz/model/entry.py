@@ -15,7 +15,7 @@ class ZswapEntry:
 
     __slots__ = (
         "swpentry", "length", "referenced", "pool", "handle", "objcg",
-        "on_lru", "data", "op", "page", "charged",
+        "on_lru", "data", "op", "page", "charged", "pool_ref", "objcg_ref",
     )
 
     def __init__(self, op: int) -> None:
@@ -40,6 +40,10 @@ class ZswapEntry:
         self.op = op
         self.page = -1
         self.charged = False
+        # Model bookkeeping: whether the entry's own pool / objcg ref was
+        # taken yet (zswap_entry_free puts them whether or not)
+        self.pool_ref = False
+        self.objcg_ref = False
 
     @property
     def offset(self) -> int:

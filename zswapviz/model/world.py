@@ -272,12 +272,18 @@ class World:
         """
         self.zswap_lru_del(entry)
         pool = entry.pool
+        where = f"offset {entry.swpentry[1]}" if entry.swpentry else "an unpublished entry"
         if pool is not None:
             if entry.handle is not None:
                 pool.zs_pool.zs_free(entry.handle)
                 entry.handle = None
+            if not entry.pool_ref:
+                pool.problems.append(f"{pool.name}: put without a get (the entry at {where} was freed before its pool ref was taken)")
             pool.put()
         if entry.objcg is not None:
+            if not entry.objcg_ref:
+                entry.objcg.objcg_problems.append(
+                    f"objcg of {entry.objcg.name}: put without a get (the entry at {where} was freed before its objcg ref was taken)")
             if self.params.cgroup_v2:
                 entry.objcg.obj_cgroup_uncharge_zswap(entry.length)
             entry.objcg.obj_cgroup_put()

@@ -1,0 +1,467 @@
+"""Classroom walkthroughs: a scenario plus the stops a teacher makes in it.
+
+A lesson file (``data/lessons/*.json``) names a scenario (built-in, by file,
+or inline), optionally variants of it (the same run on another kernel or
+reference strategy), and a list of *stops*. A stop picks one step of the
+recorded trace, by index or by what happens there (the first ``xa_store``,
+the failure, the last rollback erase), and carries the teacher's note and
+optionally a question whose answer is revealed on the next click. A stop may
+also state what the ledger holds there (``expect``), so a lesson that stops
+being true after a change in the model fails to load instead of misleading
+a class.
+
+Loading a lesson runs its traces and resolves every stop; a stop that
+matches no step, or whose ``expect`` does not hold, raises
+:class:`~zswapviz.errors.UsageError` naming the file and the stop.
+
+:meth:`Lesson.runner` gives the pure-Python cursor the explorer and the
+report's presentation mode share: each stop is one frame, or two when it asks
+a question (the question, then the same stop with the answer revealed).
+
+>>> lesson = load_lesson("walkthrough-64k")
+>>> run = lesson.runner()
+>>> run.number, run.trace.steps[run.step].fn
+(1, 'swap_writepage')
+>>> while run.next():
+...     pass
+>>> run.at_end
+True
+
+No matplotlib, ipywidgets or pandas here: the explorer imports this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UsageError
+from .scenario import SCENARIO_DIR, Scenario, load_scenario
+from .trace import Trace
+
+__all__ = [
+    "LESSON_DIR",
+    "LEDGER_KEYS",
+    "MARKS",
+    "Lesson",
+    "LessonRunner",
+    "Stop",
+    "builtin_lessons",
+    "find_step",
+    "load_lesson",
+    "resolve_scenario",
+    "snapshot_ledger",
+    "trace_marks",
+]
+
+#: Where the built-in lesson files live.
+LESSON_DIR = Path(__file__).resolve().parents[1] / "data" / "lessons"
+
+#: The ledger shown at every step, in display order (names as in
+#: :func:`zswapviz.scenario.ledger`).
+LEDGER_KEYS = ("stored_pages", "entries_in_trees", "pool_refs", "objcg_refs", "objcg_zswap_bytes",
+               "memcg_zswapped", "pool_total_size", "lru", "zswpout", "pswpout")
+
+#: Named steps a stop can point at with ``"at": NAME``.
+MARKS = ("start", "failure", "first_rollback", "last_rollback", "end")
+
+_SELECTOR_KEYS = {"step", "fn", "phase", "page", "op", "failed", "which"}
+_STOP_KEYS = {"at", "variant", "title", "note", "question", "answer", "expect"}
+_LESSON_KEYS = {"title", "summary", "scenario", "variants", "stops"}
+_VARIANT_KEYS = {"kernel", "refs", "compressor", "title"}
+
+
+def snapshot_ledger(snapshot) -> dict:
+    """The ledger at one step: refs held, charge, entries and counters.
+
+    The names and meanings are those of :func:`zswapviz.scenario.ledger`
+    (references exclude each pool's and the objcg's base reference), plus
+    every counter of the snapshot's ``stats``.
+    """
+    m = snapshot.memcg[0] if snapshot.memcg else None
+    out = {
+        "stored_pages": snapshot.stats["stored_pages"],
+        "entries_in_trees": snapshot.nr_entries,
+        "pool_refs": sum(refcount - (0 if dead else 1) for _name, refcount, dead, _rel, _pages in snapshot.pools),
+        "objcg_refs": (m[1] - 1) if m else 0,
+        "objcg_zswap_bytes": m[2] if m else 0,
+        "memcg_zswapped": m[3] if m else 0,
+        "pool_total_size": snapshot.total_pages * 4096,
+        "lru": snapshot.lru_len,
+    }
+    for key, value in snapshot.stats.items():
+        out.setdefault(key, value)
+    return out
+
+
+def trace_marks(trace: Trace) -> dict:
+    """The named steps of a trace: start, failure, first/last rollback, end (None if absent)."""
+    rollback = trace.rollback_indices
+    n = len(trace)
+    return {
+        "start": 0 if n else None,
+        "failure": trace.failure_index,
+        "first_rollback": rollback[0] if rollback else None,
+        "last_rollback": rollback[-1] if rollback else None,
+        "end": n - 1 if n else None,
+    }
+
+
+def find_step(trace: Trace, at) -> int | None:
+    """The step a stop's ``at`` selector picks, or None when nothing matches.
+
+    *at* is a step index, a name from :data:`MARKS`, or an object of
+    criteria ``fn``, ``phase``, ``page``, ``op`` (operation index) and
+    ``failed``, with ``which`` = ``"first"`` (default), ``"last"`` or *n*
+    (the n-th match, from 1); ``{"step": k}`` is the same as *k*. Raises
+    :class:`UsageError` for a malformed selector.
+
+    >>> from zswapviz import load_scenario
+    >>> trace = load_scenario("demo").run()
+    >>> trace.steps[find_step(trace, {"fn": "xa_erase", "which": "last"})].page
+    15
+    """
+    n = len(trace)
+    if isinstance(at, bool):
+        raise UsageError(f"'at' must be a step number, one of {', '.join(MARKS)}, or an object of criteria; not {at!r}")
+    if isinstance(at, int):
+        if at < 0:
+            raise UsageError(f"step {at} is negative; steps count from 0")
+        return at if at < n else None
+    if isinstance(at, str):
+        if at not in MARKS:
+            raise UsageError(f"unknown mark {at!r}; accepted: {', '.join(MARKS)}")
+        return trace_marks(trace)[at]
+    if not isinstance(at, dict) or not at:
+        raise UsageError(f"'at' must be a step number, one of {', '.join(MARKS)}, or an object of criteria; not {at!r}")
+    unknown = sorted(set(at) - _SELECTOR_KEYS)
+    if unknown:
+        raise UsageError(f"unknown criterion {unknown[0]!r}; accepted: {', '.join(sorted(_SELECTOR_KEYS))}")
+    if "step" in at:
+        if set(at) != {"step"}:
+            raise UsageError("'step' picks a step by its index and cannot be combined with other criteria")
+        step = at["step"]
+        if not isinstance(step, int) or isinstance(step, bool):
+            raise UsageError(f"'step' must be a whole number, not {step!r}")
+        return find_step(trace, step)
+    for key in ("page", "op"):
+        value = at.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise UsageError(f"{key!r} must be a whole number of 0 or more, not {value!r}")
+    for key in ("fn", "phase"):
+        if key in at and not isinstance(at[key], str):
+            raise UsageError(f"{key!r} must be text, not {at[key]!r}")
+    if "failed" in at and not isinstance(at["failed"], bool):
+        raise UsageError(f"'failed' must be true or false, not {at['failed']!r}")
+    which = at.get("which", "first")
+    if which not in ("first", "last") and (not isinstance(which, int) or isinstance(which, bool) or which < 1):
+        raise UsageError(f"'which' must be \"first\", \"last\" or a whole number from 1, not {which!r}")
+    hits = [s.index for s in trace.steps
+            if ("fn" not in at or s.fn == at["fn"]) and ("phase" not in at or s.phase == at["phase"])
+            and ("page" not in at or s.page == at["page"]) and ("op" not in at or s.op_index == at["op"])
+            and ("failed" not in at or s.failed == at["failed"])]
+    if not hits:
+        return None
+    if which == "first":
+        return hits[0]
+    if which == "last":
+        return hits[-1]
+    return hits[which - 1] if which <= len(hits) else None
+
+
+def resolve_scenario(spec, where: str = "scenario") -> Scenario:
+    """A scenario from a built-in name, a file path or an inline object."""
+    if isinstance(spec, Scenario):
+        return spec
+    if isinstance(spec, dict):
+        return Scenario.from_dict(spec, where=where)
+    if not isinstance(spec, (str, os.PathLike)) or not str(spec):
+        raise UsageError(f"{where}: a scenario is a built-in name, a file path or an object of fields, not {spec!r}")
+    text = str(spec)
+    builtin = SCENARIO_DIR / f"{text}.json"
+    if os.sep not in text and not text.endswith(".json") and not Path(text).exists() and builtin.exists():
+        return load_scenario(builtin)
+    return load_scenario(text)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One stop of a lesson: a step of one trace and what the teacher says there."""
+
+    #: Position in the lesson, from 1 (as error messages and the screen name it).
+    number: int
+    #: The step shown, an index into the trace of *variant*.
+    step: int
+    #: The note shown with the step.
+    note: str
+    #: A short heading (may be empty).
+    title: str = ""
+    #: A question for the class, or empty; its answer shows on the next click.
+    question: str = ""
+    answer: str = ""
+    #: Which trace: None for the lesson's scenario, else a variant's label.
+    variant: str | None = None
+    #: Ledger values the lesson claims hold at this step (checked at load).
+    expect: dict = field(default_factory=dict)
+    #: The selector as written in the file.
+    at: object = None
+
+
+class Lesson:
+    """A scenario (and variants of it), its recorded traces and the resolved stops."""
+
+    def __init__(self, title: str, summary: str, scenario: Scenario, variants: dict[str, Scenario],
+                 stops: list[Stop], traces: dict, origin: str = "") -> None:
+        #: Heading and one paragraph saying what the class will see.
+        self.title = title
+        self.summary = summary
+        #: The lesson's scenario and its variants by label.
+        self.scenario = scenario
+        self.variants = variants
+        #: The stops in teaching order.
+        self.stops = stops
+        #: Recorded traces: None for the scenario, else a variant's label.
+        self.traces = traces
+        #: Where the lesson came from (a file path or "lesson").
+        self.origin = origin
+
+    def __repr__(self) -> str:
+        return f"<Lesson {self.title!r}: {len(self.stops)} stops>"
+
+    def trace(self, variant: str | None = None) -> Trace:
+        """The recorded trace of the scenario (None) or of a variant."""
+        return self.traces[variant]
+
+    def runner(self) -> "LessonRunner":
+        """A cursor at the first stop: next/previous, note, question, reveal."""
+        return LessonRunner(self)
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str = "lesson") -> "Lesson":
+        """Build a lesson from parsed JSON, running its traces and checking every stop."""
+        if not isinstance(data, dict):
+            raise UsageError(f"{where}: a lesson is a JSON object, not {type(data).__name__}")
+        unknown = sorted(set(data) - _LESSON_KEYS)
+        if unknown:
+            raise UsageError(f"{where}: unknown field {unknown[0]!r}; accepted: {', '.join(sorted(_LESSON_KEYS))}")
+        title = data.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise UsageError(f"{where}: field 'title' must be non-empty text, not {title!r}")
+        summary = data.get("summary", "")
+        if not isinstance(summary, str):
+            raise UsageError(f"{where}: field 'summary' must be text, not {summary!r}")
+        if "scenario" not in data:
+            raise UsageError(f"{where}: field 'scenario' is missing: give a built-in name, a file path or an object of fields")
+        base_where = f"{where}: field 'scenario'"
+        spec = data["scenario"]
+        if isinstance(spec, str) and not os.path.isabs(spec) and os.sep in spec and where != "lesson":
+            spec = str(Path(where).parent / spec)
+        scenario = resolve_scenario(spec, where=base_where)
+        variants = _variants(data.get("variants", {}), scenario, where)
+        raw_stops = data.get("stops")
+        if not isinstance(raw_stops, list) or not raw_stops:
+            raise UsageError(f"{where}: field 'stops' must be a non-empty list of stops")
+        traces: dict = {None: scenario.run()}
+        for label, variant in variants.items():
+            traces[label] = variant.run()
+        stops = [_stop(raw, i + 1, traces, where) for i, raw in enumerate(raw_stops)]
+        return cls(title, summary, scenario, variants, stops, traces, origin=where)
+
+
+def _variants(value, base: Scenario, where: str) -> dict[str, Scenario]:
+    """Variants of the base scenario: label -> overrides of kernel, refs, compressor, title."""
+    if not isinstance(value, dict):
+        raise UsageError(f"{where}: field 'variants' must map labels to overrides like {{\"kernel\": \"6.14\"}}")
+    out = {}
+    for label, overrides in value.items():
+        if not label.strip():
+            raise UsageError(f"{where}: field 'variants': a label must be non-empty text")
+        if not isinstance(overrides, dict) or not overrides or set(overrides) - _VARIANT_KEYS:
+            raise UsageError(
+                f"{where}: field 'variants': variant {label!r} must be an object of "
+                f"{', '.join(sorted(_VARIANT_KEYS))}, not {overrides!r}")
+        data = dict(base.to_dict()) if not isinstance(base.pages, (bytes, bytearray)) else None
+        if data is None:
+            raise UsageError(f"{where}: variants need a scenario whose pages are a recipe or a file")
+        data.update(overrides)
+        if "title" not in overrides:
+            data["title"] = f"{base.title} ({label})"
+        origin = base.origin
+        variant = Scenario.from_dict(data, where=f"{where}: variant {label!r}")
+        variant.origin = origin
+        out[label] = variant
+    return out
+
+
+def _stop(raw, number: int, traces: dict, where: str) -> Stop:
+    """Resolve and check one stop; errors name the stop."""
+    name = f"{where}: stop {number}"
+    if not isinstance(raw, dict):
+        raise UsageError(f"{name} must be an object with 'at' and 'note', not {raw!r}")
+    unknown = sorted(set(raw) - _STOP_KEYS)
+    if unknown:
+        raise UsageError(f"{name}: unknown field {unknown[0]!r}; accepted: {', '.join(sorted(_STOP_KEYS))}")
+    if "at" not in raw:
+        raise UsageError(f"{name}: field 'at' is missing: a step number, one of {', '.join(MARKS)}, or criteria like {{\"fn\": \"xa_store\"}}")
+    for key in ("title", "note", "question", "answer"):
+        if key in raw and not isinstance(raw[key], str):
+            raise UsageError(f"{name}: field {key!r} must be text, not {raw[key]!r}")
+    if not raw.get("note", "").strip():
+        raise UsageError(f"{name}: field 'note' must be non-empty text: what the teacher says at this step")
+    question, answer = raw.get("question", ""), raw.get("answer", "")
+    if bool(question.strip()) != bool(answer.strip()):
+        raise UsageError(f"{name}: give both 'question' and 'answer', or neither")
+    variant = raw.get("variant")
+    if variant is not None and variant not in traces:
+        labels = [v for v in traces if v is not None]
+        raise UsageError(f"{name}: unknown variant {variant!r}; the lesson's variants are "
+                         f"{', '.join(map(repr, labels)) if labels else 'none'}")
+    trace = traces[variant]
+    try:
+        step = find_step(trace, raw["at"])
+    except UsageError as e:
+        raise UsageError(f"{name}: field 'at': {e}") from None
+    if step is None:
+        raise UsageError(f"{name}: 'at' {json.dumps(raw['at'])} matches no step of the trace "
+                         f"({len(trace)} steps{', ' + repr(variant) if variant else ''})")
+    expect = raw.get("expect", {})
+    if not isinstance(expect, dict):
+        raise UsageError(f"{name}: field 'expect' must map ledger names to values, e.g. {{\"stored_pages\": 0}}")
+    have = snapshot_ledger(trace.snapshots[step])
+    for key, value in expect.items():
+        if key not in have:
+            raise UsageError(f"{name}: field 'expect': unknown ledger name {key!r}; accepted: {', '.join(have)}")
+        if have[key] != value:
+            raise UsageError(f"{name}: field 'expect': {key} is {have[key]!r} at step {step}, not {value!r}")
+    return Stop(number=number, step=step, note=raw["note"], title=raw.get("title", ""), question=question,
+                answer=answer, variant=variant, expect=dict(expect), at=raw["at"])
+
+
+class LessonRunner:
+    """A cursor over a lesson's frames: each stop, then its answer if it asks a question.
+
+    ``next()`` first reveals the answer of a stop that asks a question, then
+    moves on; ``previous()`` undoes exactly one ``next()``. Both return
+    whether they moved. The explorer reads :attr:`step` and :attr:`variant`
+    to show the trace there.
+    """
+
+    def __init__(self, lesson: Lesson) -> None:
+        self.lesson = lesson
+        #: (stop index, answer shown) for every click of the lesson.
+        self.frames = [(i, revealed) for i, stop in enumerate(lesson.stops)
+                       for revealed in ((False, True) if stop.question else (False,))]
+        self.frame = 0
+
+    @property
+    def index(self) -> int:
+        """The current stop's position, from 0."""
+        return self.frames[self.frame][0]
+
+    @property
+    def stop(self) -> Stop:
+        """The current stop."""
+        return self.lesson.stops[self.index]
+
+    @property
+    def number(self) -> int:
+        """The current stop's number, from 1."""
+        return self.stop.number
+
+    @property
+    def revealed(self) -> bool:
+        """Whether the current stop's answer is shown."""
+        return self.frames[self.frame][1]
+
+    @property
+    def note(self) -> str:
+        """The teacher's note at this stop."""
+        return self.stop.note
+
+    @property
+    def question(self) -> str:
+        """The question asked at this stop, or an empty string."""
+        return self.stop.question
+
+    @property
+    def answer(self) -> str | None:
+        """The answer once revealed; None before (or when there is no question)."""
+        return self.stop.answer if self.revealed else None
+
+    @property
+    def step(self) -> int:
+        """The step shown, an index into :attr:`trace`."""
+        return self.stop.step
+
+    @property
+    def variant(self) -> str | None:
+        """Which trace the stop is in: None for the lesson's scenario, else a variant's label."""
+        return self.stop.variant
+
+    @property
+    def trace(self) -> Trace:
+        """The trace the current stop is in."""
+        return self.lesson.trace(self.variant)
+
+    @property
+    def at_start(self) -> bool:
+        return self.frame == 0
+
+    @property
+    def at_end(self) -> bool:
+        return self.frame == len(self.frames) - 1
+
+    def next(self) -> bool:
+        """Reveal the answer, or go to the next stop; False at the end."""
+        if self.at_end:
+            return False
+        self.frame += 1
+        return True
+
+    def previous(self) -> bool:
+        """Undo one :meth:`next`; False at the start."""
+        if self.at_start:
+            return False
+        self.frame -= 1
+        return True
+
+    def reveal(self) -> None:
+        """Show the current stop's answer (nothing happens without a question)."""
+        if self.question and not self.revealed:
+            self.frame += 1
+
+    def go(self, index: int) -> None:
+        """Jump to stop *index* (from 0), answer hidden."""
+        if not 0 <= index < len(self.lesson.stops):
+            raise UsageError(f"stop index {index} is out of range; the lesson has stops 0 to {len(self.lesson.stops) - 1}")
+        self.frame = next(f for f, (i, revealed) in enumerate(self.frames) if i == index and not revealed)
+
+
+def load_lesson(name_or_path: str | os.PathLike) -> Lesson:
+    """Load a lesson file, or a built-in one by name (``data/lessons/NAME.json``)."""
+    text_name = str(name_or_path)
+    path = Path(text_name)
+    builtin = LESSON_DIR / f"{path.name}.json"
+    if not path.exists() and os.sep not in text_name and not text_name.endswith(".json"):
+        if not builtin.exists():
+            names = ", ".join(p.stem for p in sorted(LESSON_DIR.glob("*.json")))
+            raise UsageError(f"no lesson {text_name!r}: not a file, and the built-in ones are {names}")
+        path = builtin
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"lesson file {str(path)!r} does not exist") from None
+    except (IsADirectoryError, UnicodeDecodeError, OSError) as e:
+        raise UsageError(f"lesson file {str(path)!r} cannot be read as text ({type(e).__name__})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"lesson file {str(path)!r} is not valid JSON: {e.msg} at line {e.lineno}") from None
+    return Lesson.from_dict(data, where=str(path))
+
+
+def builtin_lessons() -> dict[str, Lesson]:
+    """The lessons shipped in data/lessons/, by file stem."""
+    return {p.stem: load_lesson(p) for p in sorted(LESSON_DIR.glob("*.json"))}

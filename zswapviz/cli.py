@@ -76,7 +76,7 @@ def machine_total_ram_pages() -> int:
 
 def _build_parser() -> _Parser:
     from .compress import COMPRESSOR_NAMES
-    from .profiles import DEFAULT_KERNEL, KERNEL_NAMES
+    from .profiles import DEFAULT_KERNEL, DEFAULT_REFS, KERNEL_NAMES, REF_STRATEGIES
 
     parser = _Parser(prog="zswapviz", description="Explore how Linux zswap stores large folios.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -85,6 +85,7 @@ def _build_parser() -> _Parser:
     sim.add_argument("--folio-size", required=True, type=parse_folio_size, metavar="SIZE", help=f"one of {_SIZES}")
     sim.add_argument("--compressor", default="zstd", help=f"one of {', '.join(COMPRESSOR_NAMES)} (default zstd)")
     sim.add_argument("--kernel", default=DEFAULT_KERNEL, help=f"one of {', '.join(KERNEL_NAMES)} (default {DEFAULT_KERNEL})")
+    sim.add_argument("--refs", default=DEFAULT_REFS, help=f"one of {', '.join(REF_STRATEGIES)} (default {DEFAULT_REFS})")
     sim.add_argument("--max-pool-percent", type=_percent("--max-pool-percent"), default=20)
     sim.add_argument("--accept-threshold-percent", type=_percent("--accept-threshold-percent"), default=90)
     sim.add_argument("--total-ram-pages", type=_positive("--total-ram-pages"), default=None)
@@ -103,7 +104,7 @@ def _build_parser() -> _Parser:
 #: Modules that add subcommands: each has ``add_commands(subparsers)`` that
 #: adds parsers whose ``func`` default takes the parsed args and returns an
 #: exit status. A module not (yet) present is skipped.
-_COMMAND_MODULES = ("zswapviz.scenario_cli", "zswapviz.report", "zswapviz.kernel.cli")
+_COMMAND_MODULES = ("zswapviz.search", "zswapviz.report", "zswapviz.kernel.cli")
 
 
 def _add_module_commands(sub) -> None:
@@ -125,10 +126,11 @@ def _simulate(args) -> int:
     from .compress import get_compressor
     from .faults import Faults
     from .pages import load_pages
-    from .profiles import get_profile
+    from .profiles import check_refs, get_profile
     from .simulate import simulate
 
     get_profile(args.kernel)
+    check_refs(args.refs, args.kernel)
     get_compressor(args.compressor)
     faults = Faults.parse(args.fail)
     data = load_pages(args.pages)
@@ -141,7 +143,7 @@ def _simulate(args) -> int:
     faults.check_range(total)
     progress = _progress_bar() if sys.stderr.isatty() and total >= 16384 else None
     result = simulate(
-        data, args.folio_size, kernel=args.kernel, compressor=args.compressor,
+        data, args.folio_size, kernel=args.kernel, refs=args.refs, compressor=args.compressor,
         max_pool_percent=args.max_pool_percent, accept_threshold_percent=args.accept_threshold_percent,
         total_ram_pages=args.total_ram_pages or machine_total_ram_pages(), faults=faults,
         root_cgroup=args.root_cgroup, progress=progress,

@@ -1,19 +1,63 @@
 """Figures of a recorded trace (matplotlib; the core never imports this).
 
-Every function is ax-first and returns the artists it made, so a widget
-can update them in place; they read only a :class:`~zswapviz.trace.Trace`
-or one of its snapshots.
+Every ``draw_*`` function is ax-first (or figure-first) and returns the
+artists it made; the panel artists the explorer uses also carry an
+``update(k)`` method that moves them to step *k* of the trace by changing
+data in place (``set_data``, ``set_xdata``, ``set_text``), never by drawing
+anew. So the figure the explorer shows at step *k* is the same as the one
+drawn directly at *k*:
+
+>>> from matplotlib.figure import Figure
+>>> from zswapviz import Scenario
+>>> trace = Scenario(faults={5: "alloc_fail"}).run()
+>>> panels = draw_explorer(Figure(), trace, current=0)
+>>> panels.update(trace.failure_index)
+>>> panels.current == trace.failure_index
+True
+
+Everything here reads only a :class:`~zswapviz.trace.Trace` or one of its
+snapshots; what a panel needs over all steps is computed once when it is
+drawn, and stepping only indexes it (ipympl's "precompute, then index").
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
+from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch, Rectangle
 
 from .model.world import CELL_STATES
+from .model.zsmalloc import SizeClasses
 from .trace import Trace
 
-__all__ = ["STATE_COLORS", "draw_ledger", "draw_occupancy", "draw_occupancy_timeline"]
+__all__ = [
+    "EXPLORER_FIGSIZE",
+    "STATE_COLORS",
+    "ExplorerArtists",
+    "LedgerArtists",
+    "OccupancyArtists",
+    "RollbackArtists",
+    "SizesArtists",
+    "counters_frame",
+    "draw_explorer",
+    "draw_ledger",
+    "draw_occupancy",
+    "draw_occupancy_timeline",
+    "draw_pool_pages",
+    "draw_refcounts",
+    "draw_rollback",
+    "draw_sizes",
+    "grid_columns",
+    "ledger_series",
+    "step_title",
+]
+
+PAGE_SIZE = 4096
+#: The explorer figure's size in inches (at 80 dpi: 880 x 560 pixels).
+EXPLORER_FIGSIZE = (11.0, 7.0)
 
 #: One colour per cell state, in CELL_STATES order.
 STATE_COLORS = {
@@ -27,7 +71,10 @@ STATE_COLORS = {
     "memory": "#fff176",
 }
 _CMAP = ListedColormap([STATE_COLORS[s] for s in CELL_STATES])
+_CMAP.set_bad("white")
 _CODE = {s: i for i, s in enumerate(CELL_STATES)}
+_FAIL = "#c62828"
+_FUTURE = dict(facecolor="white", alpha=0.6, edgecolor="none", zorder=5)
 
 
 def _state_matrix(trace: Trace) -> np.ndarray:
@@ -54,27 +101,250 @@ def draw_occupancy_timeline(ax, trace: Trace, current: int | None = None):
     return image, marker
 
 
-def draw_occupancy(ax, snapshot, columns: int | None = None, highlight: int | None = None):
-    """Draw one step's slots as a grid of coloured cells; return the image."""
-    cells = list(snapshot.cells)
-    n = len(cells)
-    cols = columns or max(1, int(np.ceil(np.sqrt(n * 2))))
+# -- the xarray occupancy grid ------------------------------------------------
+
+
+def grid_columns(n: int) -> int:
+    """Choose how many slots a grid row shows: all up to 16, then a power of two.
+
+    >>> [grid_columns(n) for n in (1, 16, 32, 64, 512)]
+    [1, 16, 16, 16, 32]
+    """
+    if n <= 16:
+        return max(1, n)
+    return max(16, 1 << int(np.ceil(np.log2(np.sqrt(2 * n)))))
+
+
+def _grid(snapshot, columns: int) -> np.ndarray:
+    n = len(snapshot.cells)
+    rows = -(-n // columns)
+    grid = np.full(rows * columns, np.nan)
+    grid[:n] = np.fromiter((_CODE[c.state] for c in snapshot.cells), dtype=float, count=n)
+    return grid.reshape(rows, columns)
+
+
+@dataclass
+class OccupancyArtists:
+    """The grid image and the current cell's frame; :meth:`update` moves both."""
+
+    image: object
+    box: Rectangle
+    columns: int
+    gridlines: object = None
+
+    @property
+    def dynamic(self) -> list:
+        """The artists :meth:`update` changes, in drawing order."""
+        return [a for a in (self.image, self.gridlines, self.box) if a is not None]
+
+    def update(self, snapshot, highlight: int | None = None) -> None:
+        """Show *snapshot*'s cell states, framing cell *highlight* (or none)."""
+        self.image.set_data(_grid(snapshot, self.columns))
+        _place_box(self.box, highlight, self.columns, len(snapshot.cells))
+
+
+def _place_box(box: Rectangle, highlight: int | None, columns: int, n: int) -> None:
+    if highlight is None or not 0 <= highlight < n:
+        box.set_visible(False)
+        return
+    box.set_visible(True)
+    box.set_xy((highlight % columns - 0.5, highlight // columns - 0.5))
+
+
+def draw_occupancy(ax, snapshot, columns: int | None = None, highlight: int | None = None,
+                   legend: bool = True) -> OccupancyArtists:
+    """Draw one step's slots as a grid of coloured cells, row by row.
+
+    Row labels give the first page of each row; a black frame marks cell
+    *highlight*. Returns the artists, which :meth:`OccupancyArtists.update`
+    moves to another snapshot.
+    """
+    n = len(snapshot.cells)
+    cols = columns or grid_columns(n)
     rows = -(-n // cols)
-    grid = np.full(rows * cols, np.nan)
-    grid[:n] = [_CODE[c.state] for c in cells]
-    image = ax.imshow(grid.reshape(rows, cols), cmap=_CMAP, vmin=0, vmax=len(CELL_STATES) - 1,
-                      interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if highlight is not None and 0 <= highlight < n:
-        ax.add_patch(_box(highlight % cols, highlight // cols))
-    return image
+    image = ax.imshow(_grid(snapshot, cols), cmap=_CMAP, vmin=0, vmax=len(CELL_STATES) - 1,
+                      interpolation="nearest", aspect="auto")
+    # white lines between cells, as one artist drawn above the image
+    lines = [[(x, -0.5), (x, rows - 0.5)] for x in np.arange(0.5, cols - 1, 1)]
+    lines += [[(-0.5, y), (cols - 0.5, y)] for y in np.arange(0.5, rows - 1, 1)]
+    gridlines = LineCollection(lines, colors="white", linewidths=0.6 if n > 128 else 1.2, zorder=2)
+    ax.add_collection(gridlines)
+    xstep = 1 if cols <= 16 else 4
+    ax.set_xticks(range(0, cols, xstep))
+    ystep = max(1, rows // 8)
+    ax.set_yticks(range(0, rows, ystep))
+    ax.set_yticklabels([f"page {r * cols}" for r in range(0, rows, ystep)])
+    ax.tick_params(labelsize=8)
+    box = Rectangle((0, 0), 1, 1, fill=False, edgecolor="black", lw=2.5, zorder=6)
+    ax.add_patch(box)
+    _place_box(box, highlight, cols, n)
+    if legend:
+        ax.legend(handles=[Patch(facecolor=STATE_COLORS[s], edgecolor="#999999", label=s) for s in CELL_STATES],
+                  loc="upper center", bbox_to_anchor=(0.5, -0.04), ncol=4, fontsize=8, frameon=False,
+                  handlelength=1.2, columnspacing=1.0)
+    return OccupancyArtists(image, box, cols, gridlines)
 
 
-def _box(x: int, y: int):
-    from matplotlib.patches import Rectangle
+# -- compressed sizes ---------------------------------------------------------
 
-    return Rectangle((x - 0.5, y - 0.5), 1, 1, fill=False, edgecolor="black", lw=2)
+_CLASSES = SizeClasses()
+
+
+def _size_events(trace: Trace):
+    """(step, page, compressed length, stored length) per compression, in order."""
+    steps, pages, comp, stored = [], [], [], []
+    pending: dict[int, int] = {}
+    for s in trace.steps:
+        if s.page is None:
+            continue
+        if s.fn == "crypto_acomp_compress":
+            pending[s.page] = s.arg if s.arg is not None else 0
+            steps.append(s.index)
+            pages.append(s.page)
+            comp.append(s.arg if s.arg is not None and s.arg >= 0 else -1)
+            stored.append(0)
+        elif s.fn in ("zs_malloc", "zpool_malloc") and s.arg is not None and s.arg >= 0 and s.page in pending:
+            steps.append(s.index)
+            pages.append(s.page)
+            comp.append(pending[s.page])
+            stored.append(s.arg)
+    return (np.array(steps, dtype=np.int64), np.array(pages, dtype=np.int64),
+            np.array(comp, dtype=np.int64), np.array(stored, dtype=np.int64))
+
+
+@dataclass
+class SizesArtists:
+    """Compressed lengths, class sizes and the current page's note."""
+
+    trace: Trace
+    bars: object
+    classes: object
+    failed: object
+    band: Rectangle
+    note: object
+    events: tuple = field(repr=False)
+    current: int = 0
+    lines: tuple = ()
+
+    @property
+    def dynamic(self) -> list:
+        """The artists :meth:`update` changes (and the lines drawn over them), in drawing order."""
+        return [self.band, self.bars, self.classes, *self.lines, self.failed, self.note]
+
+    def values(self, k: int):
+        """Per page at step *k*: compressed length, zsmalloc class size, and failures."""
+        steps, pages, comp, stored = self.events
+        n = len(self.trace.snapshots[0].cells)
+        upto = int(np.searchsorted(steps, k, side="right"))
+        length = np.zeros(n)
+        cls = np.zeros(n)
+        fail = np.zeros(n, dtype=bool)
+        p, c, st = pages[:upto], comp[:upto], stored[:upto]
+        length[p] = np.maximum(c, 0)
+        fail[p] = c < 0
+        has = st > 0
+        cls[p[has]] = [_CLASSES.class_for_length(int(x)).size for x in st[has]]
+        # a later compression of the same page with no allocation yet: no class
+        last = {int(pg): i for i, pg in enumerate(p)}
+        for pg, i in last.items():
+            if st[i] == 0:
+                cls[pg] = 0
+        return length, cls, fail
+
+    def update(self, k: int) -> None:
+        """Show the sizes known after step *k*."""
+        self.current = k
+        length, cls, fail = self.values(k)
+        edges = np.arange(len(length) + 1) - 0.5
+        self.bars.set_data(length, edges)
+        self.classes.set_data(cls, edges)
+        xs = np.flatnonzero(fail)
+        self.failed.set_offsets(np.column_stack([xs, np.full(len(xs), 200.0)]) if len(xs) else np.empty((0, 2)))
+        page = self.trace.steps[k].page if len(self.trace) else None
+        if page is None:
+            self.band.set_visible(False)
+        else:
+            self.band.set_visible(True)
+            self.band.set_x(page - 0.5)
+        self.note.set_text(_sizes_note(length, cls, fail, page))
+
+
+def _sizes_note(length, cls, fail, page) -> str:
+    done = length > 0
+    if done.any():
+        ratio = done.sum() * PAGE_SIZE / length[done].sum()
+        head = f"{int(done.sum())} page(s) compressed, ratio {ratio:.2f}:1"
+    else:
+        head = "no page compressed yet"
+    if page is not None and page < len(length):
+        if fail[page]:
+            head += f"\npage {page}: the compressor failed"
+        elif length[page]:
+            line = f"\npage {page}: {int(length[page])} B"
+            if cls[page]:
+                c = _CLASSES.class_for_length(int(min(length[page], PAGE_SIZE)))
+                line += f" -> class {c.size} B ({c.pages_per_zspage} page(s)/zspage, {c.objs_per_zspage} obj)"
+            elif length[page] >= PAGE_SIZE:
+                line += " (not below a page)"
+            head += line
+    return head
+
+
+def draw_sizes(ax, trace: Trace, current: int = 0) -> SizesArtists:
+    """Draw each page's compressed length against 4096, with its zsmalloc class.
+
+    Bars: compressed bytes known after step *current*; the dark outline is
+    the size of the class zs_malloc put it in (length + 8-byte handle,
+    rounded up); the dotted line is where the huge class begins. The note
+    gives the ratio so far and the current page's class.
+    """
+    events = _size_events(trace)
+    n = len(trace.snapshots[0].cells) if len(trace) else 0
+    edges = np.arange(n + 1) - 0.5
+    zeros = np.zeros(n)
+    bars = ax.stairs(zeros, edges, fill=True, color="#66bb6a", alpha=0.85, label="compressed length")
+    classes = ax.stairs(zeros, edges, color="#1b5e20", lw=1.2, label="zsmalloc class size")
+    failed = ax.scatter([], [], marker="x", color=_FAIL, s=40, zorder=4, label="compression failed")
+    page_line = ax.axhline(PAGE_SIZE, color="black", lw=1)
+    huge_line = ax.axhline(_CLASSES.huge_class_size, color="grey", lw=0.8, ls=":")
+    top = max([PAGE_SIZE * 1.28] + [c * 1.05 for c in events[2] if c > 0])
+    ax.text(1.0, PAGE_SIZE, "PAGE_SIZE 4096 ", transform=ax.get_yaxis_transform(), ha="right",
+            va="bottom", fontsize=7)
+    ax.text(1.0, _CLASSES.huge_class_size, f"huge class from {_CLASSES.huge_class_size} ",
+            transform=ax.get_yaxis_transform(), ha="right", va="top", fontsize=7, color="grey")
+    band = Rectangle((-0.5, 0), 1, top, facecolor="#ffe082", alpha=0.5, edgecolor="none", zorder=0)
+    ax.add_patch(band)
+    note = ax.text(0.01, 0.985, "", transform=ax.transAxes, va="top", ha="left", fontsize=8,
+                   bbox=dict(facecolor="white", alpha=0.85, edgecolor="none", pad=1.5), zorder=7)
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("page")
+    ax.set_ylabel("bytes")
+    ax.legend(loc="upper right", bbox_to_anchor=(1.0, 0.9), fontsize=7, frameon=False)
+    artists = SizesArtists(trace, bars, classes, failed, band, note, events, lines=(huge_line, page_line))
+    artists.update(current)
+    return artists
+
+
+# -- refcounts and ledger -----------------------------------------------------
+
+
+def ledger_series(trace: Trace) -> dict[str, np.ndarray]:
+    """The ledger after every step: refs held beyond the base refs, charge, stored pages.
+
+    Keys: ``pool_refs`` (all pools), ``objcg_refs``, ``charged_bytes``
+    (the cgroup's zswap charge), ``stored_pages``, ``pool_total_pages``.
+    """
+    n = len(trace)
+    out = {k: np.zeros(n) for k in ("pool_refs", "objcg_refs", "charged_bytes", "stored_pages", "pool_total_pages")}
+    for k, snap in enumerate(trace.snapshots):
+        out["pool_refs"][k] = sum(p[1] - (0 if p[2] else 1) for p in snap.pools)
+        if snap.memcg:
+            out["objcg_refs"][k] = snap.memcg[0][1] - 1
+            out["charged_bytes"][k] = snap.memcg[0][2]
+        out["stored_pages"][k] = snap.stats["stored_pages"]
+        out["pool_total_pages"][k] = snap.total_pages
+    return out
 
 
 def draw_ledger(ax, trace: Trace, keys=("stored_pages", "pool_refs", "objcg_refs", "objcg_zswap_kib"),
@@ -99,3 +369,412 @@ def draw_ledger(ax, trace: Trace, keys=("stored_pages", "pool_refs", "objcg_refs
     ax.set_xlabel("step")
     marker = ax.axvline(current if current is not None else -1, color="black", lw=1)
     return lines, marker
+
+
+def _marker_and_future(ax, n: int, current: int):
+    marker = ax.axvline(current, color="black", lw=1.2, zorder=6)
+    lo, hi = ax.get_ylim()
+    future = Rectangle((current + 0.5, lo), max(n - current, 0), hi - lo, **_FUTURE)
+    ax.add_patch(future)
+    return marker, future
+
+
+def _move_marker(marker, future, n: int, k: int) -> None:
+    marker.set_xdata([k, k])
+    future.set_x(k + 0.5)
+    future.set_width(max(n - k, 0))
+
+
+@dataclass
+class LedgerArtists:
+    """Ledger lines over all steps, the current-step marker and the faded future."""
+
+    lines: dict
+    marker: object
+    future: Rectangle
+    values: object
+    series: dict = field(repr=False)
+    current: int = 0
+
+    @property
+    def dynamic(self) -> list:
+        """The artists :meth:`update` changes, in drawing order."""
+        return [self.future, self.marker, self.values]
+
+    def update(self, k: int) -> None:
+        """Mark step *k* and print the ledger after it."""
+        self.current = k
+        _move_marker(self.marker, self.future, len(self.series["stored_pages"]), k)
+        s = self.series
+        if len(s["stored_pages"]):
+            self.values.set_text(
+                f"after step {k}: stored_pages {s['stored_pages'][k]:.0f}, pool refs {s['pool_refs'][k]:.0f}, "
+                f"objcg refs {s['objcg_refs'][k]:.0f}, charged {s['charged_bytes'][k]:.0f} B")
+
+
+def draw_refcounts(ax, trace: Trace, current: int = 0) -> LedgerArtists:
+    """Draw pool refs, objcg refs, stored_pages (left axis) and the charge (right axis) over steps.
+
+    Refs are counted beyond each object's base reference, so a balanced
+    ledger returns to zero. A dashed red line marks each failed step;
+    the steps after *current* are faded.
+    """
+    series = ledger_series(trace)
+    n = len(trace)
+    x = np.arange(n)
+    colors = {"stored_pages": "#1e88e5", "pool_refs": "#43a047", "objcg_refs": "#8e24aa"}
+    lines = {}
+    for key, color in colors.items():
+        lines[key] = ax.step(x, series[key], where="post", color=color, lw=1.5, label=key.replace("_", " "))[0]
+    twin = ax.twinx()
+    lines["charged_bytes"] = twin.step(x, series["charged_bytes"] / 1024, where="post", color="#fb8c00",
+                                       lw=1.5, ls="--", label="charged (KiB, right)")[0]
+    ax.axhline(0, color="grey", lw=0.6)
+    for i in trace.find(failed=True):
+        ax.axvline(i, color=_FAIL, lw=1, ls="--")
+    lo = min(0.0, *(series[k].min() for k in colors)) if n else 0.0
+    hi = max(1.0, *(series[k].max() for k in colors)) if n else 1.0
+    pad = 0.08 * (hi - lo)
+    ax.set_ylim(lo - pad, hi + pad * 3.5)
+    clo, chi = (series["charged_bytes"].min() / 1024, series["charged_bytes"].max() / 1024) if n else (0, 1)
+    cspan = max(chi - min(clo, 0), 1.0)
+    twin.set_ylim(min(clo, 0) - 0.08 * cspan, chi + 0.35 * cspan)
+    ax.set_xlim(-0.5, max(n - 0.5, 0.5))
+    ax.set_xlabel("step")
+    ax.set_ylabel("count")
+    twin.set_ylabel("KiB charged", color="#fb8c00")
+    twin.tick_params(axis="y", labelcolor="#fb8c00", labelsize=8)
+    ax.tick_params(labelsize=8)
+    ax.legend(handles=list(lines.values()), loc="upper left", ncol=4, fontsize=7, frameon=False)
+    values = ax.text(0.01, 0.84, "", transform=ax.transAxes, fontsize=8, va="top",
+                     bbox=dict(facecolor="white", alpha=0.85, edgecolor="none", pad=1.5), zorder=7)
+    marker, future = _marker_and_future(twin, n, current)
+    artists = LedgerArtists(lines, marker, future, values, series)
+    artists.update(current)
+    return artists
+
+
+# -- rollback timeline -------------------------------------------------------
+
+
+def _rollback_events(trace: Trace):
+    """Stores, the frees that undid them, and empty erases, from the steps."""
+    last_store: dict[int, int] = {}
+    pairs = []      # (store step or None for stale, free step, page)
+    stores = []     # (step, page)
+    empties = []    # (step, page): an erase that found nothing
+    for s in trace.steps:
+        if s.page is None:
+            continue
+        if s.fn == "xa_store" and s.arg == 0:
+            stores.append((s.index, s.page))
+            last_store[s.page] = s.index
+        elif (s.fn == "xa_erase" or s.fn == "zswap_entry_free") and s.arg:
+            if s.fn == "zswap_entry_free" and s.phase == "publish":
+                # xa_store replaced an older entry: the old one came before this store
+                pairs.append((None, s.index, s.page))
+                continue
+            pairs.append((last_store.pop(s.page, None), s.index, s.page))
+        elif s.fn == "xa_erase":
+            empties.append((s.index, s.page))
+    return stores, pairs, empties
+
+
+@dataclass
+class RollbackArtists:
+    """Store/undo segments, the failure lines, the current-step marker."""
+
+    segments: object
+    marker: object
+    future: Rectangle
+    note: object
+    n_steps: int
+    current: int = 0
+
+    @property
+    def dynamic(self) -> list:
+        """The artists :meth:`update` changes, in drawing order."""
+        return [self.future, self.marker]
+
+    def update(self, k: int) -> None:
+        """Mark step *k*."""
+        self.current = k
+        _move_marker(self.marker, self.future, self.n_steps, k)
+
+
+def draw_rollback(ax, trace: Trace, current: int = 0) -> RollbackArtists:
+    """Draw when each page was published, when the failure hit, and which erase undid which store.
+
+    One row per page: a green dot where ``xa_store`` published it, a red
+    line from there to the red cross of the erase (or free) that undid it;
+    a line from the left edge is a stale entry from an earlier swap-out.
+    Grey ticks are erases that found nothing; dashed red lines are failures.
+    """
+    stores, pairs, empties = _rollback_events(trace)
+    n = len(trace)
+    pages = len(trace.snapshots[0].cells) if n else 1
+    undone = {(s, p) for s, _, p in pairs if s is not None}
+    segs, colors = [], []
+    for s, e, p in pairs:
+        segs.append([(-0.5 if s is None else s, p), (e, p)])
+        colors.append(STATE_COLORS["stale"] if s is None else _FAIL)
+    for s, p in stores:
+        if (s, p) not in undone:
+            segs.append([(s, p), (n - 0.5, p)])
+            colors.append(STATE_COLORS["stored"])
+    lw = 2.0 if pages <= 64 else 0.8
+    segments = LineCollection(segs, colors=colors, linewidths=lw)
+    ax.add_collection(segments)
+    ms = 18 if pages <= 64 else 4
+    if stores:
+        ax.scatter([s for s, _ in stores], [p for _, p in stores], s=ms, color=STATE_COLORS["stored"],
+                   zorder=3, label="xa_store (published)")
+    if pairs:
+        ax.scatter([e for _, e, _ in pairs], [p for _, _, p in pairs], s=ms * 1.5, marker="x", color=_FAIL,
+                   zorder=3, label="erase/free undoing it")
+    if empties:
+        ax.scatter([e for e, _ in empties], [p for _, p in empties], s=ms * 0.6, marker="|",
+                   color="#9e9e9e", zorder=2, label="xa_erase: nothing there")
+    fails = trace.find(failed=True)
+    for i in fails:
+        ax.axvline(i, color=_FAIL, lw=1.2, ls="--")
+    if fails:
+        s = trace.steps[fails[0]]
+        where = "" if s.page is None else f" at page {s.page}"
+        text = f"failure: {s.fn}{where}, step {s.index}"
+        if len(fails) > 1:
+            text += f" (+{len(fails) - 1} more)"
+        rb = trace.rollback_indices
+        if rb:
+            text += f"; rollback steps {rb[0]}-{rb[-1]}"
+    else:
+        text = "no failure: nothing was rolled back"
+    note = ax.text(0.01, 0.985, text, transform=ax.transAxes, va="top", fontsize=8,
+                   bbox=dict(facecolor="white", alpha=0.85, edgecolor="none", pad=1.5), zorder=7)
+    ax.set_xlim(-0.5, max(n - 0.5, 0.5))
+    ax.set_ylim(pages - 0.5 + max(1, pages * 0.25), -0.5)
+    ax.set_xlabel("step")
+    ax.set_ylabel("page")
+    ax.tick_params(labelsize=8)
+    if stores or pairs or empties:
+        ax.legend(loc="lower right", fontsize=7, frameon=True, framealpha=0.85)
+    marker, future = _marker_and_future(ax, n, current)
+    artists = RollbackArtists(segments, marker, future, note, n)
+    artists.update(current)
+    return artists
+
+
+# -- the pool over a workload -------------------------------------------------
+
+
+def draw_pool_pages(ax, trace: Trace, max_pages: int | None = None, accept_pages: int | None = None):
+    """Draw zswap's pool size (zsmalloc pages) over steps with its limit and accept threshold.
+
+    Returns (the pool line, the limit line, the threshold line); refused
+    folios (``zswap_check_limits`` saying no) are marked with red dots.
+    """
+    series = ledger_series(trace)
+    x = np.arange(len(trace))
+    line = ax.step(x, series["pool_total_pages"], where="post", color="#1e88e5", label="pool pages (zswap_total_pages)")[0]
+    limit = ax.axhline(max_pages, color=_FAIL, lw=1, label=f"max_pool_percent: {max_pages} pages") if max_pages is not None else None
+    thr = (ax.axhline(accept_pages, color="#fb8c00", lw=1, ls="--", label=f"accept threshold: {accept_pages} pages")
+           if accept_pages is not None else None)
+    refused = [s.index for s in trace.steps if s.fn == "zswap_check_limits" and s.arg]
+    if refused:
+        ax.scatter(refused, series["pool_total_pages"][refused], color=_FAIL, zorder=3, s=20, label="folio refused")
+    ax.set_xlabel("step")
+    ax.set_ylabel("pages")
+    ax.legend(loc="lower right", fontsize=8)
+    return line, limit, thr
+
+
+# -- the whole explorer figure ------------------------------------------------
+
+
+def step_title(trace: Trace, k: int) -> str:
+    """One line naming step *k*: its number, phase, kernel function and page.
+
+    >>> from zswapviz import Scenario
+    >>> step_title(Scenario().run(), 7)
+    'step 7 of 160 · store · crypto_acomp_compress(page 0) -> 1802'
+    """
+    if not len(trace):
+        return "no steps"
+    s = trace.steps[k]
+    page = "" if s.page is None else f"page {s.page}"
+    arg = "" if s.arg is None or s.fn.startswith(("atomic", "count")) else f" -> {s.arg}"
+    return f"step {k} of {len(trace) - 1} · {s.phase} · {s.fn}({page}){arg}"
+
+
+@dataclass
+class ExplorerArtists:
+    """The explorer figure's panels; :meth:`update` moves them all to step *k*."""
+
+    trace: Trace
+    title: object
+    occupancy: OccupancyArtists
+    sizes: SizesArtists
+    ledger: LedgerArtists
+    rollback: RollbackArtists
+    current: int = 0
+    background: object = field(default=None, repr=False)
+    _cid: int | None = field(default=None, repr=False)
+
+    @property
+    def dynamic(self) -> list:
+        """Every artist a step changes, in drawing order; they are drawn over a cached background."""
+        return [self.title, *self.occupancy.dynamic, *self.sizes.dynamic, *self.ledger.dynamic,
+                *self.rollback.dynamic]
+
+    def connect(self) -> None:
+        """Mark the step's artists animated and redraw them whenever the figure is fully drawn."""
+        for a in self.dynamic:
+            a.set_animated(True)
+        fig = self.title.figure
+        self._cid = fig.canvas.mpl_connect("draw_event", self._on_draw)
+
+    def disconnect(self) -> None:
+        """Stop following the figure's full draws (before the figure is cleared)."""
+        if self._cid is not None:
+            self.title.figure.canvas.mpl_disconnect(self._cid)
+            self._cid = None
+        self.background = None
+
+    def _on_draw(self, event) -> None:
+        canvas = self.title.figure.canvas
+        self.background = canvas.copy_from_bbox(self.title.figure.bbox)
+        self._draw_dynamic()
+
+    def _draw_dynamic(self) -> None:
+        fig = self.title.figure
+        for a in self.dynamic:
+            if a.get_visible():
+                fig.draw_artist(a)
+
+    def render(self) -> None:
+        """Draw the figure at the current step into its canvas, blitting the step's artists.
+
+        The first call draws everything (static panels once, cached as the
+        background); later calls restore that background and draw only the
+        artists a step changes.
+        """
+        canvas = self.title.figure.canvas
+        if self.background is None or getattr(canvas, "_zswapviz_size", None) != canvas.get_width_height():
+            canvas._zswapviz_size = canvas.get_width_height()
+            canvas.draw()  # fires draw_event: background cached, dynamic artists drawn
+        else:
+            canvas.restore_region(self.background)
+            self._draw_dynamic()
+
+    def rgba(self) -> np.ndarray:
+        """Render and return the canvas as an (height, width, 4) uint8 array."""
+        self.render()
+        return np.asarray(self.title.figure.canvas.buffer_rgba()).copy()
+
+    def update(self, k: int) -> None:
+        """Show step *k*: artists change in place; nothing is drawn anew."""
+        k = max(0, min(int(k), len(self.trace) - 1))
+        self.current = k
+        step, snap = self.trace[k]
+        self.title.set_text(step_title(self.trace, k))
+        self.title.set_color(_FAIL if step.failed else "black")
+        self.occupancy.update(snap, step.page)
+        self.sizes.update(k)
+        self.ledger.update(k)
+        self.rollback.update(k)
+
+
+def draw_explorer(fig, trace: Trace, current: int = 0, label: str | None = None,
+                  blit: bool = True) -> ExplorerArtists:
+    """Draw the explorer's four panels of *trace* at step *current* into *fig*.
+
+    Top left the xarray slots, top right the compressed sizes, bottom left
+    the refcounts and charge over steps, bottom right the rollback
+    timeline; the title line names the step. *label* (e.g. the variant)
+    prefixes the title. With *blit* (the default) the artists a step
+    changes are drawn over a cached background by
+    :meth:`ExplorerArtists.render` (an Agg canvas is attached if the figure
+    has none); without it, ``fig.canvas.draw()`` draws everything.
+    """
+    gs = fig.add_gridspec(2, 2, left=0.085, right=0.955, top=0.9, bottom=0.08, hspace=0.42, wspace=0.22,
+                          height_ratios=[1, 1])
+    ax_occ = fig.add_subplot(gs[0, 0])
+    ax_size = fig.add_subplot(gs[0, 1])
+    ax_led = fig.add_subplot(gs[1, 0])
+    ax_rb = fig.add_subplot(gs[1, 1])
+    meta = trace.meta
+    head = (f"{label} · " if label else "") + (
+        f"kernel {meta.get('kernel', '?')}, refs {meta.get('refs', '?')}, {meta.get('compressor', '?')}, "
+        f"{meta.get('folios', '?')} folio(s) of {meta.get('folio_pages', '?')} page(s)")
+    fig.text(0.01, 0.985, head, fontsize=9, va="top", color="#444444")
+    title = fig.text(0.01, 0.955, "", fontsize=12, va="top", weight="bold")
+    snap = trace.snapshots[current]
+    occ = draw_occupancy(ax_occ, snap, highlight=trace.steps[current].page)
+    first = snap.base_offset
+    ax_occ.set_title(f"xarray slots: swap offsets {first}-{first + len(snap.cells) - 1}", fontsize=10)
+    sizes = draw_sizes(ax_size, trace, current)
+    ax_size.set_title("compressed size per page, zsmalloc class", fontsize=10)
+    led = draw_refcounts(ax_led, trace, current)
+    ax_led.set_title("refs held and charge over the steps", fontsize=10)
+    rb = draw_rollback(ax_rb, trace, current)
+    ax_rb.set_title("stores, the failure, and the erases that undid them", fontsize=10)
+    artists = ExplorerArtists(trace, title, occ, sizes, led, rb, current)
+    artists.update(current)
+    if blit:
+        if fig.canvas is None or not hasattr(fig.canvas, "copy_from_bbox"):
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            FigureCanvasAgg(fig)
+        artists.connect()
+    return artists
+
+
+# -- counters ------------------------------------------------------------------
+
+_COUNTER_ROWS = (
+    ("stored_pages", "entries counted by zswap (debugfs)"),
+    ("entries", "entries in the xarrays"),
+    ("pool_refs", "pool refs beyond the base ref"),
+    ("objcg_refs", "objcg refs beyond the base ref"),
+    ("charged_bytes", "memory.zswap.current of the cgroup"),
+    ("pool_total_size", "zspage pages x 4096 (debugfs)"),
+    ("lru", "entries on the LRU"),
+    ("zswpout", "pages stored (vmstat)"),
+    ("pswpout", "pages written to the swap device"),
+    ("swpout_zero", "pages of all-zero folios"),
+    ("stored_incompressible_pages", "pages stored as they are (6.18)"),
+    ("pool_limit_hit", "refusals at the pool limit"),
+    ("reject_compress_fail", "compressor errors"),
+    ("reject_compress_poor", "lengths not below a page"),
+    ("reject_alloc_fail", "zs_malloc / xa_store failures"),
+    ("reject_kmemcache_fail", "entry allocation failures"),
+    ("reject_reclaim_fail", "cgroup limit, writeback failed"),
+)
+
+
+def _counter_values(snap) -> dict:
+    s = snap.stats
+    m = snap.memcg[0] if snap.memcg else None
+    return {
+        "stored_pages": s["stored_pages"],
+        "entries": snap.nr_entries,
+        "pool_refs": sum(p[1] - (0 if p[2] else 1) for p in snap.pools),
+        "objcg_refs": m[1] - 1 if m else 0,
+        "charged_bytes": m[2] if m else 0,
+        "pool_total_size": snap.pool_total_size,
+        "lru": snap.lru_len,
+        **{k: s.get(k, 0) for k, _ in _COUNTER_ROWS[7:]},
+    }
+
+
+def counters_frame(trace: Trace, k: int):
+    """The counters after step *k* as a pandas DataFrame, with the change from step *k - 1*.
+
+    Columns: ``value``, ``change`` (0 when unchanged) and ``meaning``; one row
+    per counter, always the same rows, so a table of it does not jump.
+    """
+    import pandas as pd
+
+    now = _counter_values(trace.snapshots[k])
+    before = _counter_values(trace.snapshots[k - 1]) if k > 0 else {key: 0 for key in now}
+    rows = [(key, now[key], now[key] - before[key], meaning) for key, meaning in _COUNTER_ROWS]
+    return pd.DataFrame(rows, columns=["counter", "value", "change", "meaning"]).set_index("counter")

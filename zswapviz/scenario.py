@@ -26,7 +26,7 @@ from .model.folio import Folio, folio_order_for_pages
 from .model.memcg import MemCgroup
 from .model.world import Params, World
 from .pages import PAGE_KINDS, load_pages, make_pages, pages_from_recipe, split_pages
-from .profiles import KERNEL_NAMES, REF_STRATEGIES, get_profile
+from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
 from .store import swap_writepage
 from .trace import Trace, record
 
@@ -102,6 +102,10 @@ class Scenario:
         s.pages = _pages(data.get("pages", {"kind": "text", "pages": s.folio_pages}), where)
         s.kernel = _choice(data, "kernel", s.kernel, KERNEL_NAMES, where)
         s.refs = _choice(data, "refs", s.refs, tuple(REF_STRATEGIES), where)
+        try:
+            check_refs(s.refs, s.kernel)
+        except UsageError as e:
+            raise UsageError(f"{where}: field 'refs': {e}") from None
         s.compressor = _choice(data, "compressor", s.compressor, COMPRESSOR_NAMES, where)
         s.faults = _faults(data.get("faults", {}), where)
         stale = data.get("stale", [])
@@ -121,6 +125,9 @@ class Scenario:
         inter = data.get("interleave", [])
         if not isinstance(inter, list) or not all(isinstance(i, dict) for i in inter):
             raise UsageError(f"{where}: field 'interleave' must be a list of objects, not {inter!r}")
+        from .interleave import Interleaving
+        for i, spec in enumerate(inter):
+            Interleaving.from_dict(spec, f"{where}: field 'interleave'[{i}]")
         s.interleave = inter
         s._check_ranges(where)
         return s
@@ -197,6 +204,7 @@ class Scenario:
             raise UsageError(f"{len(pages)} pages do not fill whole folios of {self.folio_pages} pages")
         faults = Faults(self.faults)
         faults.check_range(len(pages))
+        check_refs(self.refs, self.kernel)
         world = self.world()
         nr = self.folio_pages
         folios = [Folio(world.alloc_swap_slots(nr), order, pages[i:i + nr], i)

@@ -21,7 +21,7 @@ from .model.stats import mthp_key
 from .model.validate import check_world
 from .model.world import Params, World
 from .pages import PAGE_SIZE
-from .profiles import get_profile
+from .profiles import check_refs, get_profile
 from .store import swap_writepage
 
 __all__ = ["SUMMARY_KEYS", "simulate", "summarize"]
@@ -54,13 +54,15 @@ def summarize(world: World, folio_pages: int, folios: int) -> dict:
     out["objcg_refs"] = m.objcg_refs - 1 if m is not None else 0
     out["violations"] = list(world.violations)
     out["kernel"] = world.profile.name
+    out["refs"] = world.refs
     out["compressor"] = world.params.compressor
     out["folio_pages"] = folio_pages
     out["folios"] = folios
     return out
 
 
-def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", compressor: str = "zstd",
+def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", refs: str = "per-page",
+             compressor: str = "zstd",
              max_pool_percent: int = 20, accept_threshold_percent: int = 90,
              total_ram_pages: int = 6171023, faults: Faults | None = None,
              root_cgroup: bool = False, progress: Callable[[int, int], None] | None = None) -> dict:
@@ -70,6 +72,7 @@ def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", compressor
     *progress*, if given, is called with (pages done, pages total).
     """
     profile = get_profile(kernel)
+    check_refs(refs, profile)
     comp = get_compressor(compressor)
     if len(pages) % PAGE_SIZE or not pages:
         raise UsageError(f"the pages must be a non-empty multiple of {PAGE_SIZE} bytes, not {len(pages)} bytes")
@@ -90,6 +93,7 @@ def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", compressor
                     accept_threshold_percent=accept_threshold_percent,
                     total_ram_pages=total_ram_pages)
     world = World(profile, params, memcg=not root_cgroup)
+    world.refs = refs
     exhaust = deque(maxlen=0).extend
     folios = total // folio_pages
     for start in range(0, total, _CHUNK):

@@ -38,7 +38,7 @@ def parse_folio_size(text: str) -> int:
         t = t[:-1]
     elif t.endswith("M"):
         t, mult = t[:-1], 1024
-    if not t.isdigit() or int(t) == 0:
+    if not _whole(t) or int(t) == 0:
         raise UsageError(f"bad folio size {text!r}; accepted: {_SIZES} (or 2M)")
     kb = int(t) * mult
     if kb % 4 or (kb // 4) & (kb // 4 - 1) or kb // 4 > 512:
@@ -46,20 +46,36 @@ def parse_folio_size(text: str) -> int:
     return kb // 4
 
 
+def _whole(text: str) -> bool:
+    """Whether *text* is a plain ASCII whole number."""
+    return str(text).isascii() and str(text).isdigit()
+
+
+def _argtype(parse):
+    """Wrap *parse* so argparse keeps its UsageError sentence as the message."""
+    def wrapped(text: str):
+        try:
+            return parse(text)
+        except UsageError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    wrapped.__name__ = parse.__name__
+    return wrapped
+
+
 def _percent(name: str):
-    def parse(text: str) -> int:
-        if not str(text).isdigit() or not 0 <= int(text) <= 100:
+    def percent(text: str) -> int:
+        if not _whole(text) or not 0 <= int(text) <= 100:
             raise UsageError(f"{name} must be a whole percentage from 0 to 100, not {text!r}")
         return int(text)
-    return parse
+    return _argtype(percent)
 
 
 def _positive(name: str):
-    def parse(text: str) -> int:
-        if not str(text).isdigit() or int(text) < 1:
+    def positive(text: str) -> int:
+        if not _whole(text) or int(text) < 1:
             raise UsageError(f"{name} must be a whole number of at least 1, not {text!r}")
         return int(text)
-    return parse
+    return _argtype(positive)
 
 
 def machine_total_ram_pages() -> int:
@@ -82,7 +98,7 @@ def _build_parser() -> _Parser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     sim = sub.add_parser("simulate", help="swap a page file out through the model and print the counters")
     sim.add_argument("--pages", required=True, metavar="FILE", help="raw pages, a multiple of 4096 bytes")
-    sim.add_argument("--folio-size", required=True, type=parse_folio_size, metavar="SIZE", help=f"one of {_SIZES}")
+    sim.add_argument("--folio-size", required=True, type=_argtype(parse_folio_size), metavar="SIZE", help=f"one of {_SIZES}")
     sim.add_argument("--compressor", default="zstd", help=f"one of {', '.join(COMPRESSOR_NAMES)} (default zstd)")
     sim.add_argument("--kernel", default=DEFAULT_KERNEL, help=f"one of {', '.join(KERNEL_NAMES)} (default {DEFAULT_KERNEL})")
     sim.add_argument("--refs", default=DEFAULT_REFS, help=f"one of {', '.join(REF_STRATEGIES)} (default {DEFAULT_REFS})")
@@ -218,8 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         func = getattr(args, "func", None)
         if func is None:
-            parser.print_help()
-            return 2
+            names = ", ".join(sorted(parser._subparsers._group_actions[0].choices))
+            raise UsageError(f"give a command: one of {names} (zswapviz COMMAND --help for its options)")
         return func(args)
     except UsageError as e:
         sys.stdout.flush()

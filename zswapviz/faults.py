@@ -70,7 +70,8 @@ def parse_fault(spec: str) -> tuple[int, str]:
     (37, 'alloc_fail')
     """
     page, sep, kind = str(spec).partition(":")
-    if not sep or not page.strip().isdigit():
+    page = page.strip()
+    if not sep or not (page.isascii() and page.isdigit()):
         raise UsageError(
             f"bad fault {spec!r}; write PAGE:KIND, e.g. 5:compress_fail, with KIND one of "
             f"{', '.join(FAULT_KINDS)}"

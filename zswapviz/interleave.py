@@ -143,6 +143,10 @@ def _act(world: World, spec: Interleaving, offset: int | None):
             # The shrinker walks the LRU: an entry not on it cannot be reached
             yield ("list_lru_walk_one", offset, WRITEBACK, 0)
             return
+        if entry.objcg is not None and not entry.objcg.zswap_writeback:
+            # memory.zswap.writeback = 0: the shrinkers skip this cgroup
+            yield ("mem_cgroup_zswap_writeback_enabled", offset, WRITEBACK, 0)
+            return
         respect = spec.mode == "realistic"
         result = yield from shrink_memcg_cb(world, entry, respect)
         if result == "rotated":

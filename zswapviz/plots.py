@@ -31,6 +31,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from .model.world import CELL_STATES
 from .model.zsmalloc import SizeClasses
+from .store import EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC
 from .trace import Trace
 
 __all__ = [
@@ -70,10 +71,12 @@ STATE_COLORS = {
     "disk": "#5d4037",
     "memory": "#fff176",
 }
-_CMAP = ListedColormap([STATE_COLORS[s] for s in CELL_STATES])
-_CMAP.set_bad("white")
+_CMAP = ListedColormap([STATE_COLORS[s] for s in CELL_STATES]).with_extremes(bad="white")
 _CODE = {s: i for i, s in enumerate(CELL_STATES)}
 _FAIL = "#c62828"
+_LENGTH_FNS = {"crypto_acomp_compress", "zs_malloc", "zpool_malloc", "obj_cgroup_charge_zswap", "xa_erase",
+               "zswap_entry_free"}
+_ERRNO = {ENOENT: "-ENOENT", ENOMEM: "-ENOMEM", EEXIST: "-EEXIST", EINVAL: "-EINVAL", ENOSPC: "-ENOSPC"}
 _FUTURE = dict(facecolor="white", alpha=0.6, edgecolor="none", zorder=5)
 
 
@@ -180,7 +183,7 @@ def draw_occupancy(ax, snapshot, columns: int | None = None, highlight: int | No
     _place_box(box, highlight, cols, n)
     if legend:
         ax.legend(handles=[Patch(facecolor=STATE_COLORS[s], edgecolor="#999999", label=s) for s in CELL_STATES],
-                  loc="upper center", bbox_to_anchor=(0.5, -0.04), ncol=4, fontsize=8, frameon=False,
+                  loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=4, fontsize=8, frameon=False,
                   handlelength=1.2, columnspacing=1.0)
     return OccupancyArtists(image, box, cols, gridlines)
 
@@ -302,25 +305,27 @@ def draw_sizes(ax, trace: Trace, current: int = 0) -> SizesArtists:
     n = len(trace.snapshots[0].cells) if len(trace) else 0
     edges = np.arange(n + 1) - 0.5
     zeros = np.zeros(n)
-    bars = ax.stairs(zeros, edges, fill=True, color="#66bb6a", alpha=0.85, label="compressed length")
-    classes = ax.stairs(zeros, edges, color="#1b5e20", lw=1.2, label="zsmalloc class size")
+    bars = ax.stairs(zeros, edges, fill=True, color="#81c784", label="compressed length")
+    classes = ax.stairs(zeros, edges, color="#1b5e20", lw=1.2 if n <= 64 else 0.5, alpha=1 if n <= 64 else 0.6,
+                        label="its zsmalloc class size")
     failed = ax.scatter([], [], marker="x", color=_FAIL, s=40, zorder=4, label="compression failed")
-    page_line = ax.axhline(PAGE_SIZE, color="black", lw=1)
-    huge_line = ax.axhline(_CLASSES.huge_class_size, color="grey", lw=0.8, ls=":")
-    top = max([PAGE_SIZE * 1.28] + [c * 1.05 for c in events[2] if c > 0])
-    ax.text(1.0, PAGE_SIZE, "PAGE_SIZE 4096 ", transform=ax.get_yaxis_transform(), ha="right",
-            va="bottom", fontsize=7)
-    ax.text(1.0, _CLASSES.huge_class_size, f"huge class from {_CLASSES.huge_class_size} ",
-            transform=ax.get_yaxis_transform(), ha="right", va="top", fontsize=7, color="grey")
-    band = Rectangle((-0.5, 0), 1, top, facecolor="#ffe082", alpha=0.5, edgecolor="none", zorder=0)
+    page_line = ax.axhline(PAGE_SIZE, color="black", lw=1, label="PAGE_SIZE (4096)")
+    huge_line = ax.axhline(_CLASSES.huge_class_size, color="grey", lw=0.8, ls=":",
+                           label=f"huge class: one page per object (from {_CLASSES.huge_class_size})")
+    top = max([PAGE_SIZE * 1.3] + [c * 1.05 for c in events[2] if c > 0])
+    band = Rectangle((-0.5, 0), 1, top, facecolor="#ffe082", alpha=0.6, edgecolor="none", zorder=0)
     ax.add_patch(band)
     note = ax.text(0.01, 0.985, "", transform=ax.transAxes, va="top", ha="left", fontsize=8,
                    bbox=dict(facecolor="white", alpha=0.85, edgecolor="none", pad=1.5), zorder=7)
     ax.set_xlim(-0.5, n - 0.5)
     ax.set_ylim(0, top)
-    ax.set_xlabel("page")
+    ax.set_yticks([0, 1024, 2048, 3072, 4096])
+    ax.tick_params(labelsize=8)
+    ax.set_xlabel("page", fontsize=9, labelpad=1)
     ax.set_ylabel("bytes")
-    ax.legend(loc="upper right", bbox_to_anchor=(1.0, 0.9), fontsize=7, frameon=False)
+    ax.legend(handles=[bars, classes, page_line, huge_line, failed], loc="upper center",
+              bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=7, frameon=False, handlelength=1.5,
+              columnspacing=1.0)
     artists = SizesArtists(trace, bars, classes, failed, band, note, events, lines=(huge_line, page_line))
     artists.update(current)
     return artists
@@ -371,10 +376,10 @@ def draw_ledger(ax, trace: Trace, keys=("stored_pages", "pool_refs", "objcg_refs
     return lines, marker
 
 
-def _marker_and_future(ax, n: int, current: int):
+def _marker_and_future(ax, n: int, current: int, ylo: float, yhi: float):
+    """A vertical line at the current step and a fading box over the steps after it, from *ylo* to *yhi*."""
     marker = ax.axvline(current, color="black", lw=1.2, zorder=6)
-    lo, hi = ax.get_ylim()
-    future = Rectangle((current + 0.5, lo), max(n - current, 0), hi - lo, **_FUTURE)
+    future = Rectangle((current + 0.5, ylo), max(n - current, 0), yhi - ylo, **_FUTURE)
     ax.add_patch(future)
     return marker, future
 
@@ -408,8 +413,8 @@ class LedgerArtists:
         s = self.series
         if len(s["stored_pages"]):
             self.values.set_text(
-                f"after step {k}: stored_pages {s['stored_pages'][k]:.0f}, pool refs {s['pool_refs'][k]:.0f}, "
-                f"objcg refs {s['objcg_refs'][k]:.0f}, charged {s['charged_bytes'][k]:.0f} B")
+                f"stored_pages {s['stored_pages'][k]:.0f} · pool refs {s['pool_refs'][k]:.0f} · "
+                f"objcg refs {s['objcg_refs'][k]:.0f} · charged {s['charged_bytes'][k]:.0f} B")
 
 
 def draw_refcounts(ax, trace: Trace, current: int = 0) -> LedgerArtists:
@@ -435,20 +440,22 @@ def draw_refcounts(ax, trace: Trace, current: int = 0) -> LedgerArtists:
     lo = min(0.0, *(series[k].min() for k in colors)) if n else 0.0
     hi = max(1.0, *(series[k].max() for k in colors)) if n else 1.0
     pad = 0.08 * (hi - lo)
-    ax.set_ylim(lo - pad, hi + pad * 3.5)
+    # the top 40% of the axes is left to the legend and the values line
+    ax.set_ylim(lo - pad, hi + (hi - lo + pad) * 0.7)
     clo, chi = (series["charged_bytes"].min() / 1024, series["charged_bytes"].max() / 1024) if n else (0, 1)
-    cspan = max(chi - min(clo, 0), 1.0)
-    twin.set_ylim(min(clo, 0) - 0.08 * cspan, chi + 0.35 * cspan)
+    clo = min(clo, 0)
+    cspan = max(chi - clo, 1.0)
+    cpad = 0.08 * cspan
+    twin.set_ylim(clo - cpad, chi + (cspan + cpad) * 0.7)
     ax.set_xlim(-0.5, max(n - 0.5, 0.5))
     ax.set_xlabel("step")
-    ax.set_ylabel("count")
-    twin.set_ylabel("KiB charged", color="#fb8c00")
+    ax.set_ylabel("count (KiB dashed, right)", fontsize=9)
     twin.tick_params(axis="y", labelcolor="#fb8c00", labelsize=8)
     ax.tick_params(labelsize=8)
     ax.legend(handles=list(lines.values()), loc="upper left", ncol=4, fontsize=7, frameon=False)
-    values = ax.text(0.01, 0.84, "", transform=ax.transAxes, fontsize=8, va="top",
+    values = ax.text(0.01, 0.86, "", transform=ax.transAxes, fontsize=8, va="top",
                      bbox=dict(facecolor="white", alpha=0.85, edgecolor="none", pad=1.5), zorder=7)
-    marker, future = _marker_and_future(twin, n, current)
+    marker, future = _marker_and_future(twin, n, current, clo - cpad, chi + cpad)
     artists = LedgerArtists(lines, marker, future, values, series)
     artists.update(current)
     return artists
@@ -540,25 +547,27 @@ def draw_rollback(ax, trace: Trace, current: int = 0) -> RollbackArtists:
         ax.axvline(i, color=_FAIL, lw=1.2, ls="--")
     if fails:
         s = trace.steps[fails[0]]
-        where = "" if s.page is None else f" at page {s.page}"
-        text = f"failure: {s.fn}{where}, step {s.index}"
-        if len(fails) > 1:
-            text += f" (+{len(fails) - 1} more)"
+        where = "" if s.page is None else f", page {s.page}"
+        text = f"failure at step {s.index}: {s.fn}{where}"
+        others = [i for i in fails if trace.steps[i].page != s.page or trace.steps[i].op_index != s.op_index]
+        if others:
+            text += f" (and {len(others)} more)"
         rb = trace.rollback_indices
-        if rb:
-            text += f"; rollback steps {rb[0]}-{rb[-1]}"
+        text += f"\nrollback: steps {rb[0]}-{rb[-1]}" if rb else "\nno rollback step"
     else:
         text = "no failure: nothing was rolled back"
-    note = ax.text(0.01, 0.985, text, transform=ax.transAxes, va="top", fontsize=8,
-                   bbox=dict(facecolor="white", alpha=0.85, edgecolor="none", pad=1.5), zorder=7)
+    note = ax.text(0.01, 0.985, text, transform=ax.transAxes, va="top", fontsize=8, zorder=7)
     ax.set_xlim(-0.5, max(n - 0.5, 0.5))
-    ax.set_ylim(pages - 0.5 + max(1, pages * 0.25), -0.5)
+    # room above the pages for the note and below them for the legend
+    ax.set_ylim(pages - 0.5 + max(1.5, pages * 0.3), -0.5 - max(1.5, pages * 0.22))
+    ystep = 1 if pages <= 8 else 2 if pages <= 16 else 4 if pages <= 32 else 1 << int(np.log2(pages / 6))
+    ax.set_yticks(range(0, pages, ystep))
     ax.set_xlabel("step")
-    ax.set_ylabel("page")
+    ax.set_ylabel("page", labelpad=1)
     ax.tick_params(labelsize=8)
     if stores or pairs or empties:
         ax.legend(loc="lower right", fontsize=7, frameon=True, framealpha=0.85)
-    marker, future = _marker_and_future(ax, n, current)
+    marker, future = _marker_and_future(ax, n, current, -0.5, pages - 0.5)
     artists = RollbackArtists(segments, marker, future, note, n)
     artists.update(current)
     return artists
@@ -595,14 +604,19 @@ def step_title(trace: Trace, k: int) -> str:
     """One line naming step *k*: its number, phase, kernel function and page.
 
     >>> from zswapviz import Scenario
-    >>> step_title(Scenario().run(), 7)
-    'step 7 of 160 · store · crypto_acomp_compress(page 0) -> 1802'
+    >>> step_title(Scenario().run(), 7).split(" · ", 1)[1]
+    'store · crypto_acomp_compress(page 0): 1802 bytes'
     """
     if not len(trace):
         return "no steps"
     s = trace.steps[k]
     page = "" if s.page is None else f"page {s.page}"
-    arg = "" if s.arg is None or s.fn.startswith(("atomic", "count")) else f" -> {s.arg}"
+    if s.arg is not None and s.arg < 0:
+        arg = f" -> {_ERRNO.get(s.arg, s.arg)}"
+    elif s.arg and s.fn in _LENGTH_FNS:
+        arg = f": {s.arg} bytes"
+    else:
+        arg = ""
     return f"step {k} of {len(trace) - 1} · {s.phase} · {s.fn}({page}){arg}"
 
 
@@ -696,7 +710,7 @@ def draw_explorer(fig, trace: Trace, current: int = 0, label: str | None = None,
     :meth:`ExplorerArtists.render` (an Agg canvas is attached if the figure
     has none); without it, ``fig.canvas.draw()`` draws everything.
     """
-    gs = fig.add_gridspec(2, 2, left=0.085, right=0.955, top=0.9, bottom=0.08, hspace=0.42, wspace=0.22,
+    gs = fig.add_gridspec(2, 2, left=0.085, right=0.975, top=0.9, bottom=0.075, hspace=0.62, wspace=0.2,
                           height_ratios=[1, 1])
     ax_occ = fig.add_subplot(gs[0, 0])
     ax_size = fig.add_subplot(gs[0, 1])

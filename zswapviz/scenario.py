@@ -222,7 +222,25 @@ class Scenario:
         return record(world, ops, (first, len(pages)), meta, _checker(folios))
 
     def _plant_stale(self, world: World, folios: list[Folio], pages: list[bytes]) -> None:
-        """Store an earlier version of each stale page at its slot, order 0."""
+        """Store an earlier version of each stale page at its slot, order 0.
+
+        The earlier swap-out happened under default settings: zswap enabled,
+        no limits, writeback allowed, whatever this scenario then sets.
+        """
+        params, memcg = world.params, world.memcg
+        saved = (params.enabled, params.max_pool_percent, world.profile)
+        saved_memcg = (memcg.zswap_max_pages, memcg.zswap_writeback) if memcg else None
+        params.enabled, params.max_pool_percent = True, 100
+        if memcg:
+            memcg.zswap_max_pages, memcg.zswap_writeback = None, True
+        try:
+            self._plant(world, folios, pages)
+        finally:
+            params.enabled, params.max_pool_percent, world.profile = saved
+            if memcg:
+                memcg.zswap_max_pages, memcg.zswap_writeback = saved_memcg
+
+    def _plant(self, world: World, folios: list[Folio], pages: list[bytes]) -> None:
         for p in self.stale:
             if not isinstance(p, int) or not 0 <= p < len(pages):
                 raise UsageError(f"stale page {p!r} is out of range; the run has pages 0 to {len(pages) - 1}")
@@ -299,7 +317,7 @@ def _faults(value, where: str) -> dict:
         raise UsageError(f"{where}: field 'faults' must map page numbers to kinds, e.g. {{\"5\": \"alloc_fail\"}}")
     out = {}
     for page, kind in value.items():
-        if not str(page).isdigit():
+        if not (str(page).isascii() and str(page).isdigit()):
             raise UsageError(f"{where}: field 'faults': {page!r} is not a page number")
         if kind not in FAULT_KINDS:
             raise UsageError(f"{where}: field 'faults': unknown kind {kind!r}; accepted: {', '.join(FAULT_KINDS)}")

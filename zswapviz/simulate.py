@@ -54,7 +54,6 @@ def summarize(world: World, folio_pages: int, folios: int) -> dict:
     out["objcg_refs"] = m.objcg_refs - 1 if m is not None else 0
     out["violations"] = list(world.violations)
     out["kernel"] = world.profile.name
-    out["refs"] = world.refs
     out["compressor"] = world.params.compressor
     out["folio_pages"] = folio_pages
     out["folios"] = folios
@@ -65,11 +64,14 @@ def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", refs: str 
              compressor: str = "zstd",
              max_pool_percent: int = 20, accept_threshold_percent: int = 90,
              total_ram_pages: int = 6171023, faults: Faults | None = None,
-             root_cgroup: bool = False, progress: Callable[[int, int], None] | None = None) -> dict:
+             root_cgroup: bool = False, progress: Callable[[int, int], None] | None = None,
+             threads: int | None = None) -> dict:
     """Swap out *pages* in folios of *folio_pages* from an empty pool; return totals.
 
     The pages belong to one non-root memory cgroup unless *root_cgroup*.
     *progress*, if given, is called with (pages done, pages total).
+    *threads* bounds the threads that compute compressed lengths (None:
+    all cores); the model itself runs on one.
     """
     profile = get_profile(kernel)
     check_refs(refs, profile)
@@ -100,7 +102,7 @@ def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", refs: str 
         chunk = arr[start:start + _CHUNK]
         nonzero = chunk.any(axis=1)
         zero_folio = ~nonzero.reshape(-1, folio_pages).any(axis=1)
-        lengths = comp.lengths(chunk).tolist()
+        lengths = comp.lengths(chunk, threads).tolist()
         for f in range(len(chunk) // folio_pages):
             lo = f * folio_pages
             folio = Folio(world.alloc_swap_slots(folio_pages), order, None, start + lo,

@@ -54,8 +54,10 @@ def _begin(world: World) -> None:
     if world.touched is not None:
         world.touched.update(world.inflight)
         world.touched.update(world.erased)
+        world.touched.update(world.storing)
     world.inflight.clear()
     world.erased.clear()
+    world.storing = range(0)
 
 
 def swap_writepage(world: World, folio: Folio, faults: Faults | None = None):
@@ -69,6 +71,9 @@ def swap_writepage(world: World, folio: Folio, faults: Faults | None = None):
     first = folio.offset
     offsets = range(first, first + nr)
     stats = world.stats
+    world.storing = offsets
+    if world.touched is not None:
+        world.touched.update(offsets)
     world.swap_cache.update(offsets)
     yield ("swap_writepage", None, CHECK, nr)
 
@@ -303,6 +308,8 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
         yield ("xa_store", offset, PUBLISH, ENOMEM)
         pool.zs_pool.zs_free(entry.handle)
         entry.handle = None
+        if touched is not None:
+            touched.add(offset)
         yield ("zs_free" if profile.allocator == "zsmalloc" else "zpool_free", offset, ROLLBACK, entry.length)
         yield from _drop_unpublished(world, offset, pool, objcg, early_refs)
         return 0
@@ -418,6 +425,8 @@ def zswap_store_pages(world: World, folio: Folio, start: int, end: int,
             for k in range(j):
                 pool.zs_pool.zs_free(entries[k].handle)
                 entries[k].handle = None
+                if world.touched is not None:
+                    world.touched.add(folio.offset + start + k)
             yield ("zs_free", first, ROLLBACK, j)
             for k in range(start, end):
                 world.inflight.pop(folio.offset + k, None)
@@ -517,6 +526,8 @@ def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = 
                 yield ("xa_store", offset, PUBLISH, ENOMEM)
                 pool.zs_pool.zs_free(entry.handle)
                 entry.handle = None
+                if world.touched is not None:
+                    world.touched.add(offset)
                 yield ("zpool_free", offset, ROLLBACK, entry.length)
                 ok = False
             if ok:
@@ -620,6 +631,8 @@ def zswap_compress(world: World, folio: Folio, index: int, entry: ZswapEntry, po
     entry.handle = pool.zs_pool.zs_malloc(dlen)
     entry.length = dlen
     entry.data = data
+    if world.touched is not None:
+        world.touched.add(offset)
     yield (alloc, offset, STORE, dlen)
     return True
 
@@ -716,11 +729,17 @@ def zswap_writeback_entry(world: World, entry: ZswapEntry, respect_swapcache: bo
 def zswap_writeback_one(world: World, memcg: MemCgroup | None = None):
     """One shrinker pass over the head of an LRU list; return what happened.
 
-    The LRU of *memcg* (default: the world's memcg, or the root list).
-    Returns "rotated", "removed", "skipped" or "empty".
+    The LRU of *memcg* (default: the world's memcg, or the root list); a
+    cgroup with ``memory.zswap.writeback`` 0 is skipped. Returns "rotated",
+    "removed", "skipped" or "empty".
     """
     _begin(world)
-    key = memcg.name if memcg is not None else (world.memcg.name if world.memcg else None)
+    memcg = memcg if memcg is not None else world.memcg
+    if memcg is not None and not memcg.zswap_writeback:
+        # memory.zswap.writeback = 0: the shrinkers skip this cgroup (v6.8+)
+        yield ("mem_cgroup_zswap_writeback_enabled", None, WRITEBACK, 0)
+        return "skipped"
+    key = memcg.name if memcg is not None else None
     lst = world.lru.get(key)
     if not lst:
         yield ("list_lru_walk_one", None, WRITEBACK, 0)

@@ -69,7 +69,7 @@ _SENTENCES: dict[str, Callable[[int | None, int | None], str]] = {
     "memcg_list_lru_alloc": lambda p, a: "Make sure the cgroup has its zswap LRU lists.",
     "zswap_entry_cache_alloc": lambda p, a: (f"Allocating the zswap_entry for {_p(p)} failed (-ENOMEM): reject_kmemcache_fail + 1." if a else f"Allocate a zswap_entry for {_p(p)}."),
     "crypto_acomp_compress": lambda p, a: (f"The compressor fails on {_p(p)} ({_err(a)})." if a is not None and a < 0 else f"Compress {_p(p)}: 4096 bytes become {a}."),
-    "mem_cgroup_zswap_writeback_enabled": lambda p, a: (f"{_p(p).capitalize()} does not compress below a page and the cgroup forbids writeback: rejected." if a is not None and a < 0 else f"{_p(p).capitalize()} does not compress below a page: it is stored as is, 4096 bytes (stored_incompressible_pages)."),
+    "mem_cgroup_zswap_writeback_enabled": lambda p, a: (f"{_p(p).capitalize()} does not compress below a page and the cgroup forbids writeback: rejected." if a is not None and a < 0 else f"{_p(p).capitalize()} does not compress below a page: it is stored as is, 4096 bytes (stored_incompressible_pages)." if a else "The cgroup's memory.zswap.writeback is 0: the shrinker skips it."),
     "zswap_compress": lambda p, a: f"Compression of {_p(p)} failed: reject_compress_fail + 1.",
     "zs_malloc": lambda p, a: (f"zs_malloc() for {_p(p)} fails ({_err(a)})." if a is not None and a < 0 else f"zs_malloc() places {a} bytes (+8 for the handle) in a zsmalloc size class."),
     "zpool_malloc": lambda p, a: (f"zpool_malloc() for {_p(p)} fails ({_err(a)})." if a is not None and a < 0 else f"zpool_malloc() places {a} bytes (+8 for the handle) in a zsmalloc size class."),

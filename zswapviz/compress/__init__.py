@@ -111,11 +111,12 @@ class Compressor:
             )
         return page
 
-    def lengths(self, pages: np.ndarray) -> np.ndarray:
+    def lengths(self, pages: np.ndarray, threads: int | None = 1) -> np.ndarray:
         """Return the compressed length of every page, as an int64 array.
 
         *pages* is a 2-D uint8 array, one page per row, or page-aligned bytes.
-        Each length equals ``len(self.compress(page))``.
+        Each length equals ``len(self.compress(page))``. *threads* is a hint
+        that only the compiled compressors use (None: all cores).
         """
         rows = _page_array(pages)
         return np.fromiter((len(self._compress(row)) for row in rows), np.int64, count=len(rows))
@@ -156,11 +157,14 @@ class _Lzo(Compressor):
 
         return lzo1x_decompress(data, size)
 
-    def lengths(self, pages: np.ndarray) -> np.ndarray:
-        """Return the compressed length of every page, in one compiled call."""
+    def lengths(self, pages: np.ndarray, threads: int | None = 1) -> np.ndarray:
+        """Return the compressed length of every page, in one compiled call.
+
+        With *threads* > 1 (None: all cores) the pages are split over threads.
+        """
         from .lzo1x import KERNEL_D_BITS, lzo1x_1_compress_lengths
 
-        return lzo1x_1_compress_lengths(_page_array(pages), KERNEL_D_BITS, self._rle)
+        return lzo1x_1_compress_lengths(_page_array(pages), KERNEL_D_BITS, self._rle, threads)
 
 
 class _LzoRle(_Lzo):

@@ -43,7 +43,7 @@ b'abcabcabcabc'
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange
 # numba's own count-trailing-zeros intrinsic (cttz), as used by its int helpers.
 from numba.cpython.unsafe.numbers import trailing_zeros
 
@@ -363,6 +363,20 @@ def _compress_rows(pages, d_bits, rle):
     return sizes
 
 
+@njit(cache=True, parallel=True)
+def _compress_rows_parallel(pages, d_bits, rle, parts):
+    """Like _compress_rows, split into *parts* runs of rows on numba's threads."""
+    rows, n = pages.shape
+    sizes = np.empty(rows, np.int64)
+    step = (rows + parts - 1) // parts
+    for t in prange(parts):
+        out = np.empty(_out_size(n), np.uint8)
+        dic = np.empty(1 << d_bits, np.uint16)
+        for i in range(t * step, min(rows, (t + 1) * step)):
+            sizes[i] = _compress_into(pages[i], n, out, dic, d_bits, rle)
+    return sizes
+
+
 @njit(cache=True)
 def _decompress_into(src, out):
     """Decode an LZO1X or lzo-rle stream into *out*; return its length or an error code.
@@ -573,16 +587,21 @@ def lzo1x_1_compress(src: bytes, d_bits: int = KERNEL_D_BITS, rle: bool = False)
 
 
 def lzo1x_1_compress_lengths(pages: np.ndarray, d_bits: int = KERNEL_D_BITS,
-                             rle: bool = False) -> np.ndarray:
+                             rle: bool = False, threads: int | None = 1) -> np.ndarray:
     """Return the LZO1X-1 stream length of every row of *pages*, in one compiled call.
 
     *pages* is a 2-D uint8 array, one page per row (normally shaped
     ``(n, 4096)``); the result is an int64 array of *n* lengths, each equal
-    to ``len(lzo1x_1_compress(row, d_bits, rle))``.
+    to ``len(lzo1x_1_compress(row, d_bits, rle))``. *threads* > 1 (or None
+    for all of numba's threads) splits the rows over that many threads;
+    every page is still compressed on its own, so the lengths are the same.
     """
     a = _readonly_u8(pages)
     if a.ndim != 2:
         raise UsageError(f"pages must be a 2-D uint8 array (one page per row), not {a.ndim}-D")
+    parts = get_num_threads() if threads is None else int(threads)
+    if parts > 1 and a.shape[0] >= 64:
+        return _compress_rows_parallel(a, _check_d_bits(d_bits), bool(rle), min(parts, a.shape[0]))
     return _compress_rows(a, _check_d_bits(d_bits), bool(rle))
 
 

@@ -113,8 +113,12 @@ def _package(path: str) -> str | None:
     return None
 
 
-def build_page_file(spec=REALFILES_SPEC, pages: int = REALFILES_PAGES) -> tuple[bytes, dict]:
+def build_page_file(spec=REALFILES_SPEC, pages: int = REALFILES_PAGES, *,
+                    packages: bool = True) -> tuple[bytes, dict]:
     """Read the files of *spec* and return ``(page bytes, provenance)``.
+
+    *packages* asks ``dpkg-query`` which package owns each file (slow-ish:
+    about 2 s for the whole list).
 
     Raises :class:`~zswapviz.errors.UsageError` when a file is missing or
     the slices do not reach *pages* pages.
@@ -144,7 +148,7 @@ def build_page_file(spec=REALFILES_SPEC, pages: int = REALFILES_PAGES) -> tuple[
             "first_page": len(out) // PAGE_SIZE,
             "pages": len(part) // PAGE_SIZE,
             "slice_sha256": _sha256(part),
-            "package": _package(path),
+            "package": _package(path) if packages else None,
         })
         out += part
     if len(out) != want:

@@ -182,6 +182,8 @@ class World:
         self.op = 0
         self.inflight: dict[int, ZswapEntry] = {}
         self.erased: set[int] = set()
+        # Slots of the folio being swapped out by the current operation
+        self.storing: range = range(0)
         # Offsets changed since the last snapshot (None: not tracing)
         self.touched: set[int] | None = None
         self._snap: Snapshot | None = None
@@ -311,7 +313,8 @@ class World:
         """The state of swap *offset* now, as the explorer draws it."""
         entry = self.trees.xa_load(offset)
         if entry is not None:
-            state = "stored" if entry.op == self.op else "stale"
+            # Stale: left by an earlier swap-out in a slot being stored again now
+            state = "stale" if entry.op != self.op and offset in self.storing else "stored"
             return CellView(state, entry.length, entry.handle, entry.referenced,
                             entry.on_lru, entry.pool.name if entry.pool else None)
         entry = self.inflight.get(offset)

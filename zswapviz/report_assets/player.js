@@ -183,11 +183,11 @@
 
     const bar = el("div", "zv-bar");
     this.btn = {
-      start: button("\u23ee", "start", "first step (Home)"),
+      start: button("|\u25c0", "start", "first step (Home)"),
       prev: button("\u25c0", "prev", "previous step (\u2190)"),
       play: button("\u25b6 play", "play", "play / pause (space)"),
       next: button("\u25b6", "next", "next step (\u2192)"),
-      end: button("\u23ed", "end", "last step (End)")
+      end: button("\u25b6|", "end", "last step (End)")
     };
     ["start", "prev", "play", "next", "end"].forEach(function (k) { bar.appendChild(self.btn[k]); });
     this.slider = el("input", "zv-slider");
@@ -293,7 +293,7 @@
     const d = this.d;
     if (a === "play") { if (this.timer) this.stop(); else this.play(); return; }
     this.stop();
-    if (a === "next") this.show(this.k + 1);
+    if (a === "next") this.show(this.k + (this.k === 30 ? 2 : 1));
     else if (a === "prev") this.show(this.k - 1);
     else if (a === "start") this.show(0);
     else if (a === "end") this.show(this.x.n - 1);
@@ -318,7 +318,7 @@
       if (self.k >= self.x.n - 1) { self.stop(); return; }
       self.show(Math.min(self.x.n - 1, self.k + per));
     }, Math.max(20, 1000 * per / rate));
-    this.btn.play.textContent = "\u23f8 pause";
+    this.btn.play.textContent = "\u2016 pause";
     this.root.dataset.playing = "1";
   };
 
@@ -423,7 +423,7 @@
     const self = this;
     lesson.stops.forEach(function (s, i) {
       self.frames.push([i, false]);
-      if (s.question) self.frames.push([i, true]);
+      if (s.question && i) self.frames.push([i, true]);
     });
     this.f = 0;
     const o = el("div", "zv-present");

@@ -1,0 +1,130 @@
+"""Recorded kernel runs: what this project's 6.18 kernel did, for machines without one.
+
+``data/kernel/*.json`` (generated pages, named by a recipe) and
+``data/kernel/realfiles/*.json`` (pages of real files, shipped as a page file
+in ``data/kernel/pages/``) were recorded by ``tools/record_kernel_runs.py``
+(format ``zswapviz-kernel-run/1``, described in ``data/kernel/README.md``).
+
+* :func:`recorded_runs` lists them;
+* :func:`recording_pages` gives a run's pages byte for byte;
+* :func:`as_kernel_result` turns one into the shape of
+  :func:`~zswapviz.kernel.labrun.lab_run`'s result, so that
+  :func:`~zswapviz.kernel.labrun.model_run`,
+  :func:`~zswapviz.kernel.compare.format_comparison` and
+  :func:`~zswapviz.kernel.compare.plot_comparison` take either.
+
+>>> runs = recorded_runs()
+>>> len(runs) > 20 and all(r["format"] == "zswapviz-kernel-run/1" for r in runs)
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import UsageError
+
+__all__ = ["DATA_DIR", "RUN_FORMAT", "as_kernel_result", "recorded_run", "recorded_runs",
+           "recording_pages"]
+
+#: ``data/kernel`` of the repository.
+DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "kernel"
+
+RUN_FORMAT = "zswapviz-kernel-run/1"
+
+#: Sub-directories of :data:`DATA_DIR` that hold runs besides the top level.
+_RUN_DIRS = ("", "realfiles")
+
+
+def _run_paths() -> list[Path]:
+    paths = []
+    for sub in _RUN_DIRS:
+        directory = DATA_DIR / sub if sub else DATA_DIR
+        paths.extend(p for p in sorted(directory.glob("*.json")) if not p.name.startswith("zram-"))
+    return paths
+
+
+def recorded_runs() -> list[dict]:
+    """Every recorded kernel run, sorted by directory and name."""
+    runs = []
+    for path in _run_paths():
+        run = json.loads(path.read_text())
+        if run.get("format") == RUN_FORMAT:
+            run["path"] = str(path.relative_to(DATA_DIR))
+            runs.append(run)
+    return runs
+
+
+def recorded_run(name: str) -> dict:
+    """The recorded run called *name* (file name without ``.json``)."""
+    for run in recorded_runs():
+        if run["name"] == name:
+            return run
+    names = ", ".join(r["name"] for r in recorded_runs())
+    raise UsageError(f"no recorded kernel run {name!r}; recorded: {names}")
+
+
+@lru_cache(maxsize=16)
+def _chunk(kind: str, pages: int, seed: int) -> bytes:
+    from ..pages import make_pages
+
+    return make_pages(kind, pages, seed)
+
+
+def recording_pages(run: dict) -> bytes:
+    """The pages of a recorded run, byte for byte.
+
+    A ``recipe`` of ``{kind, pages, seed}`` parts (each distinct part made
+    once: the pool-limit run repeats four parts ten times) or a
+    ``{"page_file": name, "sha256": ...}`` shipped in ``data/kernel/pages/``.
+    """
+    recipe = run["recipe"]
+    if isinstance(recipe, dict) and "page_file" in recipe:
+        from .realfiles import load_page_file
+
+        data = load_page_file(recipe["page_file"])
+        if recipe.get("sha256") and hashlib.sha256(data).hexdigest() != recipe["sha256"]:
+            raise UsageError(f"page file {recipe['page_file']!r} is not the one run "
+                             f"{run['name']!r} was recorded with (sha256 differs)")
+        return data
+    parts = recipe if isinstance(recipe, list) else [recipe]
+    try:
+        return b"".join(_chunk(p["kind"], p["pages"], p.get("seed", 1)) for p in parts)
+    except (KeyError, TypeError):
+        raise UsageError(f"run {run.get('name')!r} has a recipe this version cannot read: "
+                         f"{recipe!r}") from None
+
+
+def as_kernel_result(run: dict) -> dict:
+    """A recorded run in the shape of :func:`~zswapviz.kernel.labrun.lab_run`'s result."""
+    from .summary import model_kernel_for_release
+
+    prov = run["provenance"]
+    out = dict(run["counters"])
+    folio_pages = run["folio_size_kb"] // 4
+    out.update({
+        "kernel": model_kernel_for_release(prov["kernel_release"]),
+        "kernel_release": prov["kernel_release"],
+        "compressor": prov["compressor"],
+        "folio_pages": folio_pages,
+        "folios": run["pages"] // folio_pages,
+        "pages": run["pages"],
+        "MemTotal": prov["memtotal_pages"],
+        "max_pool_percent": prov["max_pool_percent"],
+        "accept_threshold_percent": prov["accept_threshold_percent"],
+        "max_pool_pages": prov["max_pool_pages"],
+        "zswap_params": prov.get("zswap_params"),
+        # MADV_PAGEOUT ran in the root memory cgroup or a cgroup v1 one.
+        "memcg": prov.get("memcg") or {"version": 1, "path": None, "model_root_cgroup": True},
+        "elapsed_s": run.get("elapsed_s"),
+        "us_per_page": run["elapsed_s"] / run["pages"] * 1e6 if run.get("elapsed_s") else None,
+        "swpout_fallback": run.get("swpout_fallback"),
+        "pool_empty_at_start": prov["pool_empty_at_start"],
+        "warnings": list(run.get("check", {}).get("warnings", [])),
+        "recorded": run["name"],
+        "date": prov.get("date"),
+    })
+    return out

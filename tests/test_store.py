@@ -711,13 +711,17 @@ def test_oracle22_load_without_swap_cache_keeps_entry():
     assert world.violations == []
 
 
-def test_oracle23_large_folio_load():
-    """Oracle 23: a large-folio load (6.13/6.14) WARNs and leaves the folio not uptodate."""
-    params = inspect.signature(zswap_load).parameters
-    if "folio" not in params:
-        pytest.skip("not modelled: zswap_load(world, offset, swapcache) loads one slot; there is "
-                    "no large-folio load to WARN on (kernel-facts 3, oracle 23)")
-    raise AssertionError("zswap_load grew a folio parameter: write the oracle 23 assertions")
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_oracle23_large_folio_load(kernel):
+    """Oracle 23: a large-folio load WARNs, leaves the folio not uptodate (-EIO) and frees nothing."""
+    world = new_world(kernel)
+    folio, _, _ = store(world, text_pages(16))
+    before = (world.stats["zswpin"], len(world.trees))
+    trace, result = run_op(world, zswap_load(world, folio.offset, True, nr_pages=16), (folio.offset, 16))
+    assert result == "EIO"
+    assert [s.fn for s in trace.steps] == ["folio_test_large"] and trace.steps[0].failed
+    assert (world.stats["zswpin"], len(world.trees)) == before
+    assert world.violations == []
 
 
 @pytest.mark.parametrize("kernel", KERNELS)

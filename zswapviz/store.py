@@ -749,15 +749,22 @@ def zswap_writeback_one(world: World, memcg: MemCgroup | None = None):
     return result
 
 
-def zswap_load(world: World, offset: int, swapcache: bool = True):
+def zswap_load(world: World, offset: int, swapcache: bool = True, nr_pages: int = 1):
     """Load the page at *offset*; return its bytes, or None if not in zswap.
 
     With the folio in the swap cache the load is exclusive: the entry is
     erased and freed and the folio dirtied (6.13+). Without it (a
-    synchronous-I/O device bypassing the cache) the entry stays.
+    synchronous-I/O device bypassing the cache) the entry stays. zswap
+    cannot load into a large folio (*nr_pages* > 1): it warns and reports
+    the folio handled but not uptodate, an I/O error for the fault
+    (kernel-facts section 3, 6.13/6.14); returns "EIO" then.
     """
     _begin(world)
     stats = world.stats
+    if nr_pages > 1:
+        # Large-folio swap-in is avoided once zswap was enabled, so this is a WARN
+        yield ("folio_test_large", offset, DONE, EINVAL)
+        return "EIO"
     if swapcache:
         entry = world.trees.xa_erase(offset)
         yield ("xa_erase", offset, CHECK, 0 if entry is None else entry.length)

@@ -103,7 +103,7 @@ _SENTENCES: dict[str, Callable[[int | None, int | None], str]] = {
     "xa_load": lambda p, a: (f"Look up {_p(p)}'s slot: an entry of {a} bytes." if a else f"Look up {_p(p)}'s slot: not in zswap."),
     "count_vm_event": lambda p, a: "vmstat zswpin + 1.",
     "zswap_load": lambda p, a: ("Loaded from zswap." if a else "Not in zswap: the page is read from the swap device."),
-    "folio_test_large": lambda p, a: f"A large folio ({a} pages): this kernel's zswap refuses it before any check; it goes to the swap device whole.",
+    "folio_test_large": lambda p, a: (f"zswap cannot load into a large folio: WARN, the folio is not uptodate and the fault gets an I/O error." if a is not None and a < 0 else f"A large folio ({a} pages): this kernel's zswap refuses it before any check; it goes to the swap device whole."),
     "count_objcg_event": lambda p, a: "The cgroup's zswpout + 1.",
     "atomic_inc(zswap_stored_pages)": lambda p, a: "stored_pages + 1.",
     "percpu_ref_get_many": lambda p, a: f"Take {a} pool references in one go (percpu_ref_get_many).",

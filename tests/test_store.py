@@ -716,12 +716,12 @@ def test_oracle23_large_folio_load(kernel):
     """Oracle 23: a large-folio load WARNs, leaves the folio not uptodate (-EIO) and frees nothing."""
     world = new_world(kernel)
     folio, _, _ = store(world, text_pages(16))
-    before = (world.stats["zswpin"], len(world.trees))
+    before = (world.stats["zswpin"], len(world.trees), list(world.violations))
     trace, result = run_op(world, zswap_load(world, folio.offset, True, nr_pages=16), (folio.offset, 16))
     assert result == "EIO"
     assert [s.fn for s in trace.steps] == ["folio_test_large"] and trace.steps[0].failed
-    assert (world.stats["zswpin"], len(world.trees)) == before
-    assert world.violations == []
+    # nothing changes (6.13 already shows its zswapped drift from the store)
+    assert (world.stats["zswpin"], len(world.trees), world.violations) == before
 
 
 @pytest.mark.parametrize("kernel", KERNELS)

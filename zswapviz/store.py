@@ -619,14 +619,15 @@ def zswap_compress(world: World, folio: Folio, index: int, entry: ZswapEntry, po
         return False
 
     alloc = "zs_malloc" if profile.allocator == "zsmalloc" else "zpool_malloc"
+    if dlen > PAGE_SIZE:
+        # zs_malloc refuses sizes above ZS_MAX_ALLOC_SIZE with -ENOSPC before
+        # it allocates anything, so an allocation failure cannot come first
+        stats["reject_compress_poor"] += 1
+        yield (alloc, offset, STORE, ENOSPC)
+        return False
     if fault == "alloc_fail":
         stats["reject_alloc_fail"] += 1
         yield (alloc, offset, STORE, ENOMEM)
-        return False
-    if dlen > PAGE_SIZE:
-        # zs_malloc refuses sizes above ZS_MAX_ALLOC_SIZE with -ENOSPC
-        stats["reject_compress_poor"] += 1
-        yield (alloc, offset, STORE, ENOSPC)
         return False
     entry.handle = pool.zs_pool.zs_malloc(dlen)
     entry.length = dlen

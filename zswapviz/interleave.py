@@ -34,7 +34,7 @@ from typing import Iterable
 from .errors import UsageError
 from .model.folio import Folio
 from .model.world import World
-from .store import EEXIST, WRITEBACK, _forget_released, compressor_switch_steps, shrink_memcg_cb
+from .store import EEXIST, WRITEBACK, compressor_switch_steps, invalidate_steps, shrink_memcg_cb
 
 __all__ = ["ACTORS", "MODES", "Interleaving", "interleave"]
 
@@ -155,10 +155,4 @@ def _act(world: World, spec: Interleaving, offset: int | None):
         if spec.mode == "realistic" and offset in world.swap_cache:
             yield ("swap_entry_free", offset, WRITEBACK, EEXIST)
             return
-        entry = world.trees.xa_erase(offset)
-        yield ("xa_erase", offset, WRITEBACK, 0 if entry is None else entry.length)
-        if entry is not None:
-            world.zswap_entry_free(entry)
-            _forget_released(world)
-            world.erased.add(offset)
-            yield ("zswap_entry_free", offset, WRITEBACK, entry.length)
+        yield from invalidate_steps(world, offset, WRITEBACK)

@@ -137,19 +137,7 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
         return (yield from zswap_store_single_page(world, folio, faults))
 
     if world.params.enabled:
-        objcg = world.memcg
-        if objcg is not None:
-            # get_obj_cgroup_from_folio: one objcg ref for the whole store
-            objcg.obj_cgroup_get()
-            yield ("get_obj_cgroup_from_folio", None, CHECK, 1)
-        refused = False
-        if objcg is not None and not objcg.obj_cgroup_may_zswap():
-            yield ("obj_cgroup_may_zswap", None, CHECK, 0)
-            # One shrink attempt; success lets the store go on without re-checking
-            refused = (yield from shrink_memcg(world, objcg)) != 0
-        if not refused:
-            refused = world.zswap_check_limits()
-            yield ("zswap_check_limits", None, CHECK, int(refused))
+        objcg, refused = yield from _store_checks(world)
         pool = None
         if not refused:
             pool = world.zswap_pool_current()
@@ -224,6 +212,27 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
         yield from _check_old(world, first, nr)
     yield ("zswap_store", None, DONE, int(ret))
     return ret
+
+
+def _store_checks(world: World):
+    """The objcg ref and the limit checks that open every store; return (objcg, refused).
+
+    ``get_obj_cgroup_from_folio`` takes one objcg ref for the whole store;
+    over ``memory.zswap.max`` one ``shrink_memcg`` attempt is made, and its
+    success lets the store go on without re-checking; then the global limit.
+    """
+    objcg = world.memcg
+    if objcg is not None:
+        objcg.obj_cgroup_get()
+        yield ("get_obj_cgroup_from_folio", None, CHECK, 1)
+    refused = False
+    if objcg is not None and not objcg.obj_cgroup_may_zswap():
+        yield ("obj_cgroup_may_zswap", None, CHECK, 0)
+        refused = (yield from shrink_memcg(world, objcg)) != 0
+    if not refused:
+        refused = world.zswap_check_limits()
+        yield ("zswap_check_limits", None, CHECK, int(refused))
+    return objcg, refused
 
 
 def _check_old(world: World, first: int, nr: int):
@@ -486,17 +495,7 @@ def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = 
     if not world.params.enabled:
         yield ("zswap_is_enabled", None, CHECK, 0)
     else:
-        objcg = world.memcg
-        if objcg is not None:
-            objcg.obj_cgroup_get()
-            yield ("get_obj_cgroup_from_folio", None, CHECK, 1)
-        refused = False
-        if objcg is not None and not objcg.obj_cgroup_may_zswap():
-            yield ("obj_cgroup_may_zswap", None, CHECK, 0)
-            refused = (yield from shrink_memcg(world, objcg)) != 0
-        if not refused:
-            refused = world.zswap_check_limits()
-            yield ("zswap_check_limits", None, CHECK, int(refused))
+        objcg, refused = yield from _store_checks(world)
         entry = None
         if not refused and fault == "kmemcache":
             stats["reject_kmemcache_fail"] += 1
@@ -806,13 +805,18 @@ def _decompress(world: World, entry: ZswapEntry) -> bytes | None:
 def zswap_invalidate(world: World, offset: int):
     """Free the entry at *offset* when its swap slot is freed."""
     _begin(world)
+    return (yield from invalidate_steps(world, offset, ROLLBACK))
+
+
+def invalidate_steps(world: World, offset: int, phase: str = ROLLBACK):
+    """Erase *offset* and free its entry, without starting an operation; return if one was there."""
     entry = world.trees.xa_erase(offset)
-    yield ("xa_erase", offset, ROLLBACK, 0 if entry is None else entry.length)
+    yield ("xa_erase", offset, phase, 0 if entry is None else entry.length)
     if entry is not None:
         world.zswap_entry_free(entry)
         _forget_released(world)
         world.erased.add(offset)
-        yield ("zswap_entry_free", offset, ROLLBACK, entry.length)
+        yield ("zswap_entry_free", offset, phase, entry.length)
     return entry is not None
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from zswapviz.compress import get_compressor
+from zswapviz.kernel import recording_pages
 from zswapviz.pages import pages_from_recipe, split_pages
 from zswapviz.simulate import simulate
 
@@ -32,7 +33,7 @@ def test_model_matches_recorded_kernel_run(path):
     run = json.loads(path.read_text())
     prov = run["provenance"]
     assert prov["pool_empty_at_start"], "recordings must start from an empty pool"
-    pages = pages_from_recipe(run["recipe"])
+    pages = recording_pages(run)
     assert len(pages) == run["pages"] * 4096
     result = simulate(
         pages, run["folio_size_kb"] // 4, kernel="6.18", compressor=prov["compressor"],

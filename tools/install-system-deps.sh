@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs, if any are missing:
-# liblzo2-dev to build python-lzo (a test dependency, no wheel for Linux).
+# liblzo2-dev to build python-lzo (a test dependency, no wheel for Linux),
+# chromium and fonts for the browser tests (Playwright drives Debian's
+# Chromium; it never downloads a browser of its own).
 set -euo pipefail
 need=()
-for pkg in liblzo2-dev; do
+for pkg in liblzo2-dev chromium fonts-liberation; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -5,10 +5,16 @@ Run as root on the project's machine (Linux 6.18 with zswap built in)::
     .venv/bin/python tools/record_kernel_runs.py            # every case
     .venv/bin/python tools/record_kernel_runs.py --only text-64k --only zram-lzo-pages
     .venv/bin/python tools/record_kernel_runs.py --list
+    .venv/bin/python tools/record_kernel_runs.py --build-page-file   # then --only realfiles-...
 
 Each case runs in its own :class:`~zswapviz.kernel.KernelLab` (so from an
 empty pool, with every setting restored afterwards) and is written to
-``data/kernel/<name>.json``. ``data/kernel/README.md`` describes the format.
+``data/kernel/<name>.json`` (runs over the real-files page file: in
+``data/kernel/realfiles/``). ``data/kernel/README.md`` describes the format.
+
+``--build-page-file`` rebuilds ``data/kernel/pages/realfiles.pages.xz`` and its
+provenance from this machine's files (:mod:`zswapviz.kernel.realfiles`); the
+runs over it name it by sha256, so re-record them afterwards.
 """
 
 from __future__ import annotations
@@ -31,11 +37,15 @@ from zswapviz.errors import UsageError  # noqa: E402
 from zswapviz.kernel import (KernelLab, lab_problem, read_counters,  # noqa: E402
                              zram_compressed_lengths, zram_problem)
 from zswapviz.kernel.lab import SWAP_PRIORITY, recover  # noqa: E402
+from zswapviz.kernel.labrun import memcg_of_process  # noqa: E402
+from zswapviz.kernel.realfiles import (REALFILES_NAME, build_page_file,  # noqa: E402
+                                       load_page_file, write_page_file)
 from zswapviz.kernel.zram import HUGE_CLASS_SIZE  # noqa: E402
 from zswapviz.pages import PAGE_SIZE, make_pages, split_pages  # noqa: E402
 
 OUT_DIR = ROOT / "data" / "kernel"
 RUN_FORMAT = "zswapviz-kernel-run/1"
+WORKLOAD_FORMAT = "zswapviz-kernel-workload/1"
 ZRAM_FORMAT = "zswapviz-zram-pages/1"
 
 #: Keys of ``counters``: the simulator's JSON uses the same names.
@@ -68,6 +78,25 @@ class Case:
     description: str
     compressor: str | None = None
     max_pool_percent: int | None = None
+    #: Sub-directory of the output directory ("" for the top level).
+    subdir: str = ""
+
+
+@dataclass
+class WorkloadCase:
+    """Several steps in one lab: store regions, free some of their pages, compact.
+
+    Each step is ``{"op": "store", "region", "recipe"}``, ``{"op": "free",
+    "region", "indices", "how"}`` or ``{"op": "compact"}`` (see
+    :meth:`zswapviz.kernel.KernelLab.run_workload`).
+    """
+
+    name: str
+    folio_size_kb: int
+    steps: list
+    description: str
+    compressor: str | None = "lzo"
+    subdir: str = "workloads"
 
 
 @dataclass
@@ -108,6 +137,17 @@ def _cases() -> list:
             cases.append(Case(f"{kind}-64k-{compressor}", 64, {"kind": kind, "pages": 2048, "seed": 1},
                               f"2048 {kind} pages in 64 KiB folios, compressor {compressor}",
                               compressor=compressor))
+    realfiles = {"page_file": REALFILES_NAME, "sha256": _page_file_sha256(REALFILES_NAME)}
+    for folio in (4, 64, 2048):
+        cases.append(Case(f"realfiles-{FOLIO_NAMES[folio]}", folio, realfiles,
+                          f"1024 pages of real files (licences, Python source and bytecode, gzip "
+                          f"data, ELF executables and libraries) in {folio} KiB folios",
+                          subdir="realfiles"))
+    for compressor in ("lzo-rle", "deflate"):
+        cases.append(Case(f"realfiles-64k-{compressor}", 64, realfiles,
+                          f"1024 pages of real files in 64 KiB folios, compressor {compressor}",
+                          compressor=compressor, subdir="realfiles"))
+    cases.extend(_workload_cases(realfiles))
     zram_recipe = ([{"kind": "text", "pages": 512, "seed": 11},
                     {"kind": "ramp", "pages": 1024, "seed": 11},
                     {"kind": "mixed", "pages": 256, "seed": 11}]
@@ -116,6 +156,100 @@ def _cases() -> list:
         cases.append(ZramCase(f"zram-{algorithm}-pages", algorithm, zram_recipe,
                               f"length the kernel's {algorithm} gives each page, read through zram0"))
     return cases
+
+
+def _free(region: str, pages: int, how: str) -> dict:
+    """A free step: which pages of *region* (of *pages* pages) are unmapped, in order."""
+    if how.startswith("random-half-seed-"):
+        import random
+
+        indices = sorted(random.Random(int(how.rsplit("-", 1)[1])).sample(range(pages), pages // 2))
+    elif how == "odd-pages":
+        indices = list(range(1, pages, 2))
+    elif how == "first-half":
+        indices = list(range(pages // 2))
+    else:
+        raise ValueError(how)
+    return {"op": "free", "region": region, "how": how, "indices": indices}
+
+
+def _workload_cases(realfiles: dict) -> list:
+    ramp_a = {"kind": "ramp", "pages": 2048, "seed": 3}
+    ramp_b = {"kind": "ramp", "pages": 1024, "seed": 4}
+    what = ("store A, unmap {how} of A, store B, then run the slab shrinkers once "
+            "(drop_caches=2, which compacts the zsmalloc pool)")
+    out = []
+    for name, folio, a, pages, how in (
+        ("free-refill-ramp-4k", 4, ramp_a, 2048, "random-half-seed-7"),
+        ("free-refill-ramp-2m", 2048, ramp_a, 2048, "odd-pages"),
+        ("free-refill-realfiles-64k", 64, realfiles, 1024, "random-half-seed-7"),
+        ("free-refill-realfiles-4k", 4, realfiles, 1024, "first-half"),
+    ):
+        steps = [{"op": "store", "region": "A", "recipe": a}, _free("A", pages, how),
+                 {"op": "store", "region": "B", "recipe": ramp_b}, {"op": "compact"}]
+        out.append(WorkloadCase(name, folio, steps, what.format(how=how.replace("-", " "))
+                                + f", in {folio} KiB folios"))
+    return out
+
+
+#: Counters kept after each workload step.
+WORKLOAD_KEYS = ("stored_pages", "pool_total_size", "stored_incompressible_pages", "zswpout",
+                 "pswpout", "swpout_zero", "pool_limit_hit", "written_back_pages")
+
+
+def record_workload(case: WorkloadCase) -> dict:
+    """Run the steps of *case* in a fresh lab and return its JSON object."""
+    steps = []
+    for step in case.steps:
+        if step["op"] == "store":
+            steps.append(dict(step, pages=build_pages(step["recipe"])))
+        else:
+            steps.append(step)
+    n = sum(len(s["pages"]) for s in steps if "pages" in s) // PAGE_SIZE
+    swap_mib = max(64, (n * PAGE_SIZE * 5 // 4 >> 20) + 64)
+    with KernelLab(case.folio_size_kb, compressor=case.compressor, swap_mib=swap_mib) as lab:
+        memtotal = read_counters()["memtotal_pages"]
+        results = lab.run_workload(steps)
+        params = dict(lab.params)
+    keys = list(WORKLOAD_KEYS)
+    if case.folio_size_kb > 4:
+        keys.append(f"mthp_{case.folio_size_kb}kB_zswpout")
+    recorded = []
+    for step, result in zip(case.steps, results):
+        entry = {k: v for k, v in step.items()}
+        entry["counters"] = {k: result.get(k, 0) for k in keys}
+        recorded.append(entry)
+    return {
+        "format": WORKLOAD_FORMAT,
+        "name": case.name,
+        "description": case.description,
+        "folio_size_kb": case.folio_size_kb,
+        "steps": recorded,
+        "provenance": {
+            "kernel_release": os.uname().release,
+            "date": _now(),
+            "compressor": params["compressor"],
+            "zswap_params": params,
+            "max_pool_percent": int(params["max_pool_percent"]),
+            "accept_threshold_percent": int(params["accept_threshold_percent"]),
+            "memtotal_pages": memtotal,
+            "thp_settings": dict(lab.thp),
+            "method": "KernelLab.run_workload: MADV_PAGEOUT of 2 MiB-aligned anonymous "
+                      "private regions, munmap of single pages, drop_caches=2; one CPU; "
+                      "counters are changes since before the first step",
+            "memcg": memcg_of_process(),
+            "pool_empty_at_start": True,
+            "tool": "tools/record_kernel_runs.py",
+        },
+    }
+
+
+def _page_file_sha256(name: str) -> str | None:
+    path = OUT_DIR / "pages" / f"{name}.json"
+    try:
+        return json.loads(path.read_text())["sha256"]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 @lru_cache(maxsize=None)
@@ -131,6 +265,8 @@ def build_pages(recipe) -> bytes:
     """
     if isinstance(recipe, list):
         return b"".join(build_pages(r) for r in recipe)
+    if "page_file" in recipe:
+        return load_page_file(recipe["page_file"])
     return _chunk(recipe["kind"], recipe["pages"], recipe.get("seed", 1))
 
 
@@ -213,6 +349,7 @@ def record_case(case: Case) -> dict:
                            f"swap priority {SWAP_PRIORITY}, swapped on just before the run",
             "other_swaps": other_swaps,
             "pool_empty_at_start": check["pool_empty_at_start"],
+            "memcg": memcg_of_process(),
             "tool": "tools/record_kernel_runs.py",
         },
         "counters": counters,
@@ -255,6 +392,9 @@ def record_zram(case: ZramCase) -> dict:
 
 
 def _headline(obj: dict) -> str:
+    if obj["format"] == WORKLOAD_FORMAT:
+        return "  ".join(f"{s['op']}: stored {s['counters']['stored_pages']} pool "
+                         f"{s['counters']['pool_total_size'] // PAGE_SIZE}" for s in obj["steps"])
     if obj["format"] == ZRAM_FORMAT:
         lengths = obj["lengths"]
         return (f"{obj['pages']} pages, {len(obj['huge'])} huge, "
@@ -279,7 +419,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recover", action="store_true",
                         help="only restore settings left changed by a killed run, then exit")
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output directory (default: %(default)s)")
+    parser.add_argument("--build-page-file", action="store_true",
+                        help="rebuild data/kernel/pages/realfiles.pages.xz from this machine's files, then exit")
     args = parser.parse_args(argv)
+    if args.build_page_file:
+        try:
+            data, provenance = build_page_file()
+        except UsageError as e:
+            print(f"record_kernel_runs: error: {e}", file=sys.stderr)
+            return 2
+        xz = write_page_file(data, provenance, args.out / "pages")
+        print(f"{xz}: {len(data) // PAGE_SIZE} pages, {xz.stat().st_size} bytes, "
+              f"sha256 {provenance['sha256']}")
+        return 0
     cases = _cases()
     if args.recover:
         try:
@@ -309,8 +461,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for case in cases:
             t = time.monotonic()
-            obj = record_zram(case) if isinstance(case, ZramCase) else record_case(case)
-            _dump(obj, args.out / f"{case.name}.json")
+            if isinstance(case, ZramCase):
+                obj = record_zram(case)
+            elif isinstance(case, WorkloadCase):
+                obj = record_workload(case)
+            else:
+                obj = record_case(case)
+            directory = args.out / getattr(case, "subdir", "")
+            directory.mkdir(parents=True, exist_ok=True)
+            _dump(obj, directory / f"{case.name}.json")
             print(f"{case.name:24} {time.monotonic() - t:6.1f} s  {_headline(obj)}", flush=True)
     except UsageError as e:
         print(f"record_kernel_runs: error: {e}", file=sys.stderr)

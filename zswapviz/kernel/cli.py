@@ -81,10 +81,12 @@ def add_commands(subparsers) -> None:
         ("run", "swap a page file out through this kernel's zswap with MADV_PAGEOUT (root)"),
         ("compare", "run the kernel and the model on the same pages and mark each difference (root)"),
     ):
-        p = sub.add_parser(name, help=helptext)
+        epilog = ("Exit status: 0 when every counter is equal, 1 when one differs, 2 for bad "
+                  "input or a refusal." if name == "compare" else None)
+        p = sub.add_parser(name, help=helptext, description=helptext, epilog=epilog)
         p.add_argument("--pages", required=True, metavar="FILE", help="raw pages, a multiple of 4096 bytes")
         p.add_argument("--folio-size", required=True, type=_folio_size, metavar="SIZE",
-                       help="4K, 8K, ... 2M; the kernel must offer the size (64K and 2M here)")
+                       help="4K, 8K, ... 2M; this kernel must offer anonymous folios of that size")
         p.add_argument("--max-pool-percent", type=_percent("--max-pool-percent"), default=None,
                        metavar="P", help="zswap's max_pool_percent for the run (default: as set)")
         p.add_argument("--accept-threshold-percent", type=_percent("--accept-threshold-percent"),

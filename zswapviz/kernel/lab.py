@@ -74,6 +74,7 @@ __all__ = [
     "is_root",
     "lab_problem",
     "recover",
+    "settled_snapshot",
     "signals_blocked",
     "system_snapshot",
 ]
@@ -254,6 +255,17 @@ def system_snapshot() -> dict:
                          "comp_algorithm": _choice("/sys/block/zram0/comp_algorithm")}
     snap["journal_left"] = os.path.exists(JOURNAL_PATH)
     return snap
+
+
+def settled_snapshot(timeout_s: float = 600.0) -> dict:
+    """:func:`system_snapshot` taken while holding the lab lock (root only).
+
+    No kernel lab of any process is half-way through then, so two settled
+    snapshots compare what labs leave behind, not what one running at that
+    moment has changed.
+    """
+    with exclusive(timeout_s):
+        return system_snapshot()
 
 
 # ---------------------------------------------------------------------------
@@ -706,6 +718,79 @@ class KernelLab:
         for warning in result["check"]["warnings"]:
             warnings.warn(warning)
         return result
+
+    def run_workload(self, steps: list[dict], settle_s: float = 0.3) -> list[dict]:
+        """Run several steps on regions of anonymous memory; return the deltas after each.
+
+        Each step is a dict:
+
+        * ``{"op": "store", "region": name, "pages": bytes}``: map a fresh
+          region of that name, fill it and page it out (``MADV_PAGEOUT``);
+        * ``{"op": "free", "region": name, "indices": [page, ...]}``: unmap
+          those pages of the region, in that order; their swap slots are
+          freed, which frees their zswap entries (``zswap_invalidate``);
+        * ``{"op": "compact"}``: ``echo 2 > /proc/sys/vm/drop_caches``, which
+          runs every slab shrinker once, zsmalloc's pool shrinker
+          (``zs_compact``) included. It changes no setting, but drops the
+          machine's reclaimable slab caches (dentries, inodes).
+
+        Returns one dict per step: ``op`` and the change of every counter
+        since before the first step (so ``stored_pages`` and
+        ``pool_total_size`` are the pool's state). Every region is unmapped
+        at the end. The pool must be empty at the start, as for
+        :meth:`run_pages`.
+        """
+        if not self._active:
+            raise UsageError("run_workload() works only inside 'with KernelLab(...) as lab:'")
+        regions: dict[str, tuple[int, int]] = {}
+        total = sum(len(s.get("pages", b"")) for s in steps) // PAGE_SIZE
+        if total > self.swap_pages:
+            raise UsageError(f"{total} pages do not fit the lab's {self.swap_mib} MiB swap device "
+                             f"(at most {self.swap_pages}); pass a larger swap_mib")
+        self._check_pool("before the workload", self._stored_pages())
+        affinity = os.sched_getaffinity(0)
+        out = []
+        try:
+            os.sched_setaffinity(0, {min(affinity)})
+            start = read_counters()
+            for step in steps:
+                op = step["op"]
+                if op == "store":
+                    pages = bytes(step["pages"])
+                    if not pages or len(pages) % PAGE_SIZE:
+                        raise UsageError("a store step needs a whole number of 4096-byte pages")
+                    span = len(pages) + _ALIGN
+                    raw = _libc.mmap(None, span, _PROT_READ | _PROT_WRITE,
+                                     _MAP_PRIVATE | _MAP_ANONYMOUS, -1, 0)
+                    if raw in (None, _MAP_FAILED):
+                        e = ctypes.get_errno()
+                        raise OSError(e, f"mmap of {span} bytes failed: {os.strerror(e)}")
+                    addr = (raw + _ALIGN - 1) & ~(_ALIGN - 1)
+                    if addr > raw:
+                        _libc.munmap(raw, addr - raw)
+                    _libc.munmap(addr + len(pages), raw + span - addr - len(pages))
+                    regions[step["region"]] = (addr, len(pages))
+                    if self._advice is not None:
+                        _madvise(addr, len(pages), self._advice)
+                    ctypes.memmove(addr, pages, len(pages))
+                    _madvise(addr, len(pages), MADV_PAGEOUT)
+                elif op == "free":
+                    addr, length = regions[step["region"]]
+                    for i in step["indices"]:
+                        if not 0 <= i < length // PAGE_SIZE:
+                            raise UsageError(f"page {i} is outside region {step['region']!r}")
+                        _libc.munmap(addr + i * PAGE_SIZE, PAGE_SIZE)
+                elif op == "compact":
+                    _write("/proc/sys/vm/drop_caches", "2")
+                else:
+                    raise UsageError(f"unknown workload step {op!r}; known: store, free, compact")
+                after = self._settle(read_counters(), settle_s)
+                out.append({"op": op, **delta(start, after)})
+        finally:
+            for addr, length in regions.values():
+                _libc.munmap(addr, length)
+            os.sched_setaffinity(0, affinity)
+        return out
 
     @staticmethod
     def _settle(snap: dict, settle_s: float) -> dict:

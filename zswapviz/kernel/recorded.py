@@ -7,6 +7,9 @@ in ``data/kernel/pages/``) were recorded by ``tools/record_kernel_runs.py``
 
 * :func:`recorded_runs` lists them;
 * :func:`recording_pages` gives a run's pages byte for byte;
+* :func:`recorded_workloads` and :func:`replay_workload`: multi-step runs
+  (``data/kernel/workloads/``: store, free some pages, store again, compact)
+  and the model's counters after each step;
 * :func:`as_kernel_result` turns one into the shape of
   :func:`~zswapviz.kernel.labrun.lab_run`'s result, so that
   :func:`~zswapviz.kernel.labrun.model_run`,
@@ -27,8 +30,9 @@ from pathlib import Path
 
 from ..errors import UsageError
 
-__all__ = ["DATA_DIR", "RUN_FORMAT", "as_kernel_result", "recorded_run", "recorded_runs",
-           "recording_pages"]
+__all__ = ["DATA_DIR", "RUN_FORMAT", "UNMODELLED_STEPS", "WORKLOAD_FORMAT", "as_kernel_result",
+           "recorded_run", "recorded_runs", "recorded_workloads", "recording_pages",
+           "replay_workload"]
 
 #: ``data/kernel`` of the repository.
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "kernel"
@@ -127,4 +131,82 @@ def as_kernel_result(run: dict) -> dict:
         "recorded": run["name"],
         "date": prov.get("date"),
     })
+    return out
+
+
+WORKLOAD_FORMAT = "zswapviz-kernel-workload/1"
+
+#: Workload steps the model does not reproduce: zsmalloc compaction
+#: (``zs_compact``) is not modelled.
+UNMODELLED_STEPS = ("compact",)
+
+
+def recorded_workloads() -> list[dict]:
+    """Every recorded workload (``data/kernel/workloads/*.json``), sorted by name."""
+    out = []
+    for path in sorted((DATA_DIR / "workloads").glob("*.json")):
+        obj = json.loads(path.read_text())
+        if obj.get("format") == WORKLOAD_FORMAT:
+            obj["path"] = str(path.relative_to(DATA_DIR))
+            out.append(obj)
+    return out
+
+
+def replay_workload(workload: dict) -> list[dict]:
+    """Run a recorded workload's steps through the model; return its counters after each.
+
+    ``store`` steps swap the region's pages out folio by folio (as
+    :func:`zswapviz.simulate.simulate` does), ``free`` steps invalidate the
+    listed pages' swap slots in order (``zswap_invalidate``, which frees
+    their zsmalloc objects), and ``compact`` steps call the model's
+    ``ZsPool.zs_compact()`` if it has one; today it has none, so they do
+    nothing (:data:`UNMODELLED_STEPS`). Each result holds the step's
+    recorded counter keys.
+    """
+    from collections import deque
+
+    import numpy as np
+
+    from ..compress import get_compressor
+    from ..model.folio import Folio, folio_order_for_pages
+    from ..model.world import Params, World
+    from ..store import swap_writepage, zswap_invalidate
+    from .summary import model_kernel_for_release
+
+    prov = workload["provenance"]
+    folio_pages = workload["folio_size_kb"] // 4
+    order = folio_order_for_pages(folio_pages)
+    params = Params(compressor=prov["compressor"], max_pool_percent=prov["max_pool_percent"],
+                    accept_threshold_percent=prov["accept_threshold_percent"],
+                    total_ram_pages=prov["memtotal_pages"])
+    world = World(model_kernel_for_release(prov["kernel_release"]), params, memcg=None)
+    comp = get_compressor(prov["compressor"])
+    exhaust = deque(maxlen=0).extend
+    regions: dict[str, list[int]] = {}
+    out = []
+    for step in workload["steps"]:
+        if step["op"] == "store":
+            data = recording_pages({"name": workload["name"], "recipe": step["recipe"]})
+            arr = np.frombuffer(data, np.uint8).reshape(-1, 4096)
+            lengths = comp.lengths(arr).tolist()
+            offsets = []
+            for lo in range(0, len(arr), folio_pages):
+                first = world.alloc_swap_slots(folio_pages)
+                zero = not arr[lo:lo + folio_pages].any()
+                exhaust(swap_writepage(world, Folio(first, order, None, lo,
+                                                    lengths[lo:lo + folio_pages], zero)))
+                offsets.extend(range(first, first + folio_pages))
+            regions[step["region"]] = offsets
+        elif step["op"] == "free":
+            offsets = regions[step["region"]]
+            for i in step["indices"]:
+                exhaust(zswap_invalidate(world, offsets[i]))
+        elif step["op"] == "compact":
+            for pool in world.pools:
+                compact = getattr(pool.zs_pool, "zs_compact", None)
+                if compact is not None:  # once the model has zsmalloc compaction
+                    compact()
+        stats = dict(world.stats)
+        stats["pool_total_size"] = world.zswap_total_pages() * 4096
+        out.append({"op": step["op"], **{k: stats.get(k, 0) for k in step["counters"]}})
     return out

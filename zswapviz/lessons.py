@@ -42,16 +42,17 @@ from .scenario import SCENARIO_DIR, Scenario, load_scenario
 from .trace import Trace
 
 __all__ = [
-    "LESSON_DIR",
     "LEDGER_KEYS",
-    "MARKS",
+    "LESSON_DIR",
     "Lesson",
     "LessonRunner",
+    "MARKS",
     "Stop",
     "builtin_lessons",
     "find_step",
     "load_lesson",
     "resolve_scenario",
+    "scenario_data",
     "snapshot_ledger",
     "trace_marks",
 ]
@@ -256,8 +257,10 @@ class Lesson:
             raise UsageError(f"{where}: field 'scenario' is missing: give a built-in name, a file path or an object of fields")
         base_where = f"{where}: field 'scenario'"
         spec = data["scenario"]
-        if isinstance(spec, str) and not os.path.isabs(spec) and os.sep in spec and where != "lesson":
-            spec = str(Path(where).parent / spec)
+        if isinstance(spec, str) and spec and not os.path.isabs(spec) and os.path.isfile(where):
+            beside = Path(where).parent / spec
+            if beside.is_file():
+                spec = str(beside)
         scenario = resolve_scenario(spec, where=base_where)
         variants = _variants(data.get("variants", {}), scenario, where)
         raw_stops = data.get("stops")
@@ -282,9 +285,7 @@ def _variants(value, base: Scenario, where: str) -> dict[str, Scenario]:
             raise UsageError(
                 f"{where}: field 'variants': variant {label!r} must be an object of "
                 f"{', '.join(sorted(_VARIANT_KEYS))}, not {overrides!r}")
-        data = dict(base.to_dict()) if not isinstance(base.pages, (bytes, bytearray)) else None
-        if data is None:
-            raise UsageError(f"{where}: variants need a scenario whose pages are a recipe or a file")
+        data = scenario_data(base)
         data.update(overrides)
         if "title" not in overrides:
             data["title"] = f"{base.title} ({label})"
@@ -293,6 +294,17 @@ def _variants(value, base: Scenario, where: str) -> dict[str, Scenario]:
         variant.origin = origin
         out[label] = variant
     return out
+
+
+def scenario_data(scenario: Scenario) -> dict:
+    """A scenario as data to vary and load again: a page file's path made absolute."""
+    if isinstance(scenario.pages, (bytes, bytearray)):
+        raise UsageError("variants need a scenario whose pages are a recipe or a file, not raw bytes")
+    data = scenario.to_dict()
+    pages = data.get("pages")
+    if isinstance(pages, dict) and "file" in pages and not os.path.isabs(pages["file"]) and os.path.isfile(scenario.origin):
+        data["pages"] = {"file": str(Path(scenario.origin).parent / pages["file"])}
+    return data
 
 
 def _stop(raw, number: int, traces: dict, where: str) -> Stop:

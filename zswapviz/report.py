@@ -42,7 +42,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .errors import UsageError
-from .lessons import LEDGER_KEYS, Lesson, load_lesson, resolve_scenario, snapshot_ledger, trace_marks
+from .lessons import (
+    LEDGER_KEYS,
+    Lesson,
+    load_lesson,
+    resolve_scenario,
+    scenario_data,
+    snapshot_ledger,
+    trace_marks,
+)
 from .model.world import CELL_STATES
 from .scenario import Scenario, ledger
 from .trace import Trace
@@ -580,7 +588,7 @@ class Variant:
 
     def apply(self, scenario: Scenario) -> Scenario:
         """A copy of *scenario* with this variant's changes, validated."""
-        data = scenario.to_dict()
+        data = scenario_data(scenario)
         for name in ("kernel", "refs", "compressor"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
@@ -777,8 +785,11 @@ _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
-def _widget_outputs(model_id: str, state: dict, seen: set) -> list:
-    """Outputs captured by Output widgets inside a widget, plus a line per control."""
+_CONTROL_SKIP = {"ButtonModel", "LayoutModel"}
+
+
+def _widget_items(model_id: str, state: dict, seen: set) -> list:
+    """A widget tree as static items in display order: ("out", output) or ("ctl", "name = value")."""
     if model_id in seen or model_id not in state:
         return []
     seen.add(model_id)
@@ -786,24 +797,60 @@ def _widget_outputs(model_id: str, state: dict, seen: set) -> list:
     name = model.get("model_name", "")
     st = model.get("state", {})
     if name == "OutputModel":
-        return list(st.get("outputs", []))
-    out = []
-    children = st.get("children", [])
+        return [("out", o) for o in st.get("outputs", [])]
+    children = st.get("children")
     if isinstance(children, list) and children:
+        out = []
         for child in children:
             if isinstance(child, str) and child.startswith("IPY_MODEL_"):
-                out.extend(_widget_outputs(child[len("IPY_MODEL_"):], state, seen))
+                out.extend(_widget_items(child[len("IPY_MODEL_"):], state, seen))
         return out
-    if "value" in st and name not in ("LayoutModel", "HTMLModel", "HTMLMathModel", "LabelModel"):
-        desc = st.get("description") or name.removesuffix("Model")
-        return [{"output_type": "display_data", "metadata": {},
-                 "data": {"text/html": f'<div class="zv-widget-static"><code>{esc(desc)}</code> = '
-                                       f"<code>{esc(st.get('value'))}</code></div>",
-                          "text/plain": f"{desc} = {st.get('value')}"}}]
-    if name in ("HTMLModel", "HTMLMathModel", "LabelModel") and st.get("value"):
-        return [{"output_type": "display_data", "metadata": {},
-                 "data": {"text/plain": str(st.get("value"))}}]
-    return []
+    if name == "ImageModel":
+        buf = next((b for b in model.get("buffers", []) if b.get("path") == ["value"]), None)
+        fmt = st.get("format", "png")
+        if buf and buf.get("encoding", "base64") == "base64" and fmt in ("png", "jpeg", "gif"):
+            return [("out", {"output_type": "display_data", "metadata": {},
+                             "data": {f"image/{fmt}": buf["data"], "text/plain": "<image>"}})]
+        return []
+    if name in ("HTMLModel", "HTMLMathModel"):
+        value = st.get("value") or ""
+        return [("out", {"output_type": "display_data", "metadata": {},
+                         "data": {"text/html": value, "text/plain": value}})] if value.strip() else []
+    if name == "LabelModel":
+        return [("ctl", str(st.get("value", "")))] if st.get("value") else []
+    if name in _CONTROL_SKIP:
+        return []
+    if "_options_labels" in st and isinstance(st.get("index"), int):
+        labels = st["_options_labels"]
+        value = labels[st["index"]] if 0 <= st["index"] < len(labels) else ""
+    elif "value" in st:
+        value = st["value"]
+    else:
+        return []
+    desc = st.get("description") or name.removesuffix("Model")
+    return [("ctl", f"{desc} = {value}")]
+
+
+def _widget_outputs(model_id: str, state: dict, seen: set) -> list:
+    """Outputs standing for a widget: captured outputs, images, HTML, and one line of its controls' values."""
+    outputs, controls = [], []
+
+    def flush():
+        if controls:
+            html_text = " \u00b7 ".join(f"<code>{esc(c)}</code>" for c in controls)
+            outputs.append({"output_type": "display_data", "metadata": {},
+                            "data": {"text/html": f'<div class="zv-widget-static">Controls: {html_text}</div>',
+                                     "text/plain": "Controls: " + "; ".join(controls)}})
+            controls.clear()
+
+    for kind, item in _widget_items(model_id, state, seen):
+        if kind == "ctl":
+            controls.append(item)
+        else:
+            flush()
+            outputs.append(item)
+    flush()
+    return outputs
 
 
 def static_widget_outputs(nb) -> int:

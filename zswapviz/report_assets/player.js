@@ -77,9 +77,10 @@
     return { codes: codes, lens: lens, flags: flags };
   }
 
+  /* One row up to 32 slots; then 16 or 32 columns, so 16-page folios line up. */
   function gridColumns(m) {
     if (m <= 32) return m;
-    return Math.min(32, Math.ceil(Math.sqrt(m * 2)));
+    return m <= 128 ? 16 : 32;
   }
 
   /* Draw the xarray window as a grid of cells (built once, updated in place). */
@@ -293,7 +294,7 @@
     const d = this.d;
     if (a === "play") { if (this.timer) this.stop(); else this.play(); return; }
     this.stop();
-    if (a === "next") this.show(this.k + (this.k === 30 ? 2 : 1));
+    if (a === "next") this.show(this.k + 1);
     else if (a === "prev") this.show(this.k - 1);
     else if (a === "start") this.show(0);
     else if (a === "end") this.show(this.x.n - 1);
@@ -423,7 +424,7 @@
     const self = this;
     lesson.stops.forEach(function (s, i) {
       self.frames.push([i, false]);
-      if (s.question && i) self.frames.push([i, true]);
+      if (s.question) self.frames.push([i, true]);
     });
     this.f = 0;
     const o = el("div", "zv-present");

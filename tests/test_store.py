@@ -952,3 +952,22 @@ def test_scenario_ledger_of_stale_failure():
     assert led["lru"] == 0 and led["reject_alloc_fail"] == 1
     assert trace.results == ["disk"]
     assert trace.world.violations == []
+
+
+def test_pool_shrinker_compacts_after_frees():
+    """After half the entries are invalidated, zs_pool_shrink frees zspages and every entry still loads."""
+    from zswapviz.store import zs_pool_shrink
+
+    world = new_world("6.18")
+    pages = split_pages(make_pages("ramp", 64, seed=3))
+    folio, _, _ = store(world, pages)
+    for i in range(0, 64, 2):
+        run_op(world, zswap_invalidate(world, folio.offset + i), (folio.offset, 64))
+    before = world.zswap_total_pages()
+    trace, freed = run_op(world, zs_pool_shrink(world), (folio.offset, 64))
+    assert freed > 0 and world.zswap_total_pages() == before - freed
+    assert [s.fn for s in trace.steps] == ["zs_compact"]
+    for i in range(1, 64, 2):
+        _, page = run_op(world, zswap_load(world, folio.offset + i), (folio.offset, 64))
+        assert page == pages[i]
+    assert world.violations == []

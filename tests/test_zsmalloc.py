@@ -497,3 +497,29 @@ class ZsPoolMachine(RuleBasedStateMachine):
 
 ZsPoolMachine.TestCase.settings = settings(max_examples=200, stateful_step_count=50, deadline=None)
 TestZsPoolMachine = ZsPoolMachine.TestCase
+
+
+@given(st.lists(st.tuples(st.integers(1, 4096), st.booleans()), min_size=1, max_size=400), st.randoms())
+@settings(max_examples=150, deadline=None)
+def test_compaction_keeps_every_object_and_never_grows(ops, rnd):
+    """zs_compact keeps every live handle, frees whole zspages only, leaves < 1 zspage of waste per class."""
+    pool = ZsPool()
+    live = []
+    for length, free in ops:
+        live.append(pool.zs_malloc(length))
+        if free and len(live) > 1:
+            pool.zs_free(live.pop(rnd.randrange(len(live))))
+    before = pool.pages_allocated
+    used = pool.objects_in_use()
+    freed = pool.zs_compact()
+    pool.validate()
+    assert pool.pages_allocated == before - freed and freed >= 0
+    assert pool.objects_in_use() == used
+    for usage in pool.class_stats():
+        objs = usage.size_class.objs_per_zspage
+        assert (usage.zspages * objs - usage.objs_in_use) // objs == 0
+    assert pool.zs_compact() == 0
+    for handle in live:
+        pool.handle_class(handle)
+        pool.zs_free(handle)
+    assert pool.pages_allocated == 0

@@ -340,7 +340,8 @@ def builtin_scenarios() -> dict[str, Scenario]:
 def load_scenario(name_or_path: str | os.PathLike) -> Scenario:
     """Load a scenario file, or a built-in one by name."""
     path = Path(name_or_path)
-    if not path.suffix and not path.exists():
+    if not path.exists() and path.suffix != ".json":
+        # A built-in name (its dots, as in "bug-6.13", are not a suffix)
         candidate = SCENARIO_DIR / f"{path.name}.json"
         if not candidate.exists():
             names = ", ".join(p.stem for p in sorted(SCENARIO_DIR.glob("*.json")))

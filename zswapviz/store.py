@@ -31,6 +31,7 @@ __all__ = [
     "PHASES",
     "shrink_memcg",
     "swap_writepage",
+    "zs_pool_shrink",
     "zswap_compressor_switch",
     "zswap_invalidate",
     "zswap_load",
@@ -818,6 +819,22 @@ def invalidate_steps(world: World, offset: int, phase: str = ROLLBACK):
         world.erased.add(offset)
         yield ("zswap_entry_free", offset, phase, entry.length)
     return entry is not None
+
+
+def zs_pool_shrink(world: World):
+    """The zsmalloc pool shrinker: compact every pool; return the pages freed.
+
+    ``zs_shrinker_scan`` -> ``zs_compact`` under memory pressure (e.g.
+    ``echo 2 > /proc/sys/vm/drop_caches``); entries keep their handles, only
+    the pages behind them shrink, so ``pool_total_size`` drops.
+    """
+    _begin(world)
+    freed = 0
+    for pool in world.pools:
+        pages = pool.zs_pool.zs_compact()
+        freed += pages
+        yield ("zs_compact", None, ACCOUNT, pages)
+    return freed
 
 
 def zswap_compressor_switch(world: World, compressor: str):

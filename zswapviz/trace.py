@@ -112,6 +112,7 @@ _SENTENCES: dict[str, Callable[[int | None, int | None], str]] = {
     "obj_cgroup_put_many": lambda p, a: f"Drop {a} obj_cgroup references in one go.",
     "kmem_cache_alloc_bulk": lambda p, a: (f"Allocating the batch's zswap_entries failed (-ENOMEM): reject_kmemcache_fail + 1." if a is not None and a < 0 else f"Allocate {a} zswap_entries in one go for a batch (kmem_cache_alloc_bulk)."),
     "kmem_cache_free_bulk": lambda p, a: f"Free the batch's {a} unpublished entries; entries already in the tree are left to check_old.",
+    "zs_compact": lambda p, a: f"The pool shrinker compacts zsmalloc: objects move into fuller zspages and {a} page(s) are freed.",
     "zswap_pool_create": lambda p, a: "Create a pool for the new compressor; it becomes current.",
     "percpu_ref_kill": lambda p, a: f"Kill the old pool's base reference; it lives while its entries do ({a} ref(s) left).",
 }

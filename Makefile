@@ -5,7 +5,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test bench record-kernel clean
+.PHONY: demo test bench bench-kernel report record-kernel clean
 
 demo: $(STAMP)
 	$(PY) -m zswapviz demo
@@ -13,8 +13,20 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Speed and memory figures, each measured in one run (tests never time anything).
 bench: $(STAMP)
 	$(PY) benchmarks/bench_simulate.py
+	$(PY) benchmarks/bench_compress.py
+	$(PY) benchmarks/bench_report.py
+
+# The model beside this machine's kernel on the same pages (root, zswap).
+bench-kernel: $(STAMP)
+	$(PY) benchmarks/bench_kernel.py
+
+# Reports of every built-in scenario, comparison and lesson, and every
+# notebook exported to HTML, with an index page: build/report/index.html
+report: $(STAMP)
+	$(PY) -m zswapviz report --all build/report
 
 # Re-record the kernel oracle runs in data/kernel/ (root, zswap, loop devices).
 record-kernel: $(STAMP)

@@ -89,8 +89,10 @@ def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", refs: str 
             f"{total} pages do not fill whole folios of {folio_pages} pages; "
             f"give a multiple of {folio_pages} pages"
         )
-    faults = faults or Faults()
-    faults.check_range(total)
+    if faults:
+        faults.check_range(total)
+    else:
+        faults = None
     params = Params(compressor=comp.name, max_pool_percent=max_pool_percent,
                     accept_threshold_percent=accept_threshold_percent,
                     total_ram_pages=total_ram_pages)

@@ -343,7 +343,8 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
         # Its refs were taken up front, before anything was published
         entry.pool_ref = entry.objcg_ref = True
     yield from _account_entry(world, entry, offset, objcg)
-    yield from _publish_to_lru(world, entry, offset, pool, objcg)
+    _publish_to_lru(world, entry, offset, pool, objcg)
+    yield ("zswap_lru_add", offset, ACCOUNT, 0)
     return entry.length
 
 
@@ -388,8 +389,11 @@ def _account_entry(world: World, entry: ZswapEntry, offset: int, objcg):
     yield ("atomic_long_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
 
 
-def _publish_to_lru(world: World, entry: ZswapEntry, offset: int, pool, objcg):
-    """Fill the entry's fields and add it to the LRU: writeback can now find it."""
+def _publish_to_lru(world: World, entry: ZswapEntry, offset: int, pool, objcg) -> None:
+    """Fill the entry's fields and add it to the LRU: writeback can now find it.
+
+    The caller yields the ``zswap_lru_add`` step right after.
+    """
     entry.pool = pool
     entry.swpentry = (world.trees.type, offset)
     entry.objcg = objcg
@@ -397,7 +401,6 @@ def _publish_to_lru(world: World, entry: ZswapEntry, offset: int, pool, objcg):
     world.zswap_lru_add(entry)
     if world.touched is not None:
         world.touched.add(offset)
-    yield ("zswap_lru_add", offset, ACCOUNT, 0)
 
 
 def zswap_store_pages(world: World, folio: Folio, start: int, end: int,
@@ -476,7 +479,8 @@ def zswap_store_pages(world: World, folio: Folio, start: int, end: int,
         elif world.refs.startswith("batch-before"):
             entry.pool_ref = entry.objcg_ref = True
         yield from _account_entry(world, entry, offset, objcg)
-        yield from _publish_to_lru(world, entry, offset, pool, objcg)
+        _publish_to_lru(world, entry, offset, pool, objcg)
+        yield ("zswap_lru_add", offset, ACCOUNT, 0)
         total += entry.length
     return total, end - start
 

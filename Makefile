@@ -1,12 +1,22 @@
-# The project's commands. `make demo` and `make test` set everything up
-# themselves on a fresh Debian machine (as root: they apt-get what is missing).
+# The project's commands. Each sets everything up itself on a fresh Debian
+# machine (as root: it apt-gets what is missing), then does its job.
 VENV   ?= .venv
 PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed
 
-.PHONY: demo test bench bench-kernel report record-kernel clean
+.PHONY: lab app demo test bench bench-kernel report record-kernel clean
 
+# The main job: JupyterLab on the walkthrough notebook (127.0.0.1; the URL
+# with its token is printed). Ctrl-C stops it.
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.allow_root=True notebooks/01-walkthrough.ipynb
+
+# The same explorer without code, for a classroom: Voila serves the notebook.
+app: $(STAMP)
+	$(VENV)/bin/voila --Voila.ip=127.0.0.1 --ServerApp.allow_root=True notebooks/01-walkthrough.ipynb
+
+# The step-by-step trace of a 64 KiB folio failing at page 5, as text.
 demo: $(STAMP)
 	$(PY) -m zswapviz demo
 
@@ -18,6 +28,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_simulate.py
 	$(PY) benchmarks/bench_compress.py
 	$(PY) benchmarks/bench_report.py
+	$(PY) benchmarks/bench_explorer.py
 
 # The model beside this machine's kernel on the same pages (root, zswap).
 bench-kernel: $(STAMP)
@@ -36,7 +47,8 @@ $(STAMP): pyproject.toml tools/install-system-deps.sh
 	bash tools/install-system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,live,app]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (zswapviz)" >/dev/null
 	touch $(STAMP)
 
 clean:

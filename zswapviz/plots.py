@@ -155,12 +155,13 @@ def _place_box(box: Rectangle, highlight: int | None, columns: int, n: int) -> N
 
 
 def draw_occupancy(ax, snapshot, columns: int | None = None, highlight: int | None = None,
-                   legend: bool = True) -> OccupancyArtists:
+                   legend: bool = False) -> OccupancyArtists:
     """Draw one step's slots as a grid of coloured cells, row by row.
 
     Row labels give the first page of each row; a black frame marks cell
-    *highlight*. Returns the artists, which :meth:`OccupancyArtists.update`
-    moves to another snapshot.
+    *highlight*; *legend* adds the states' colours below the grid. Returns
+    the artists, which :meth:`OccupancyArtists.update` moves to another
+    snapshot.
     """
     n = len(snapshot.cells)
     cols = columns or grid_columns(n)
@@ -441,12 +442,14 @@ def draw_refcounts(ax, trace: Trace, current: int = 0) -> LedgerArtists:
     hi = max(1.0, *(series[k].max() for k in colors)) if n else 1.0
     pad = 0.08 * (hi - lo)
     # the top 40% of the axes is left to the legend and the values line
-    ax.set_ylim(lo - pad, hi + (hi - lo + pad) * 0.7)
-    clo, chi = (series["charged_bytes"].min() / 1024, series["charged_bytes"].max() / 1024) if n else (0, 1)
-    clo = min(clo, 0)
-    cspan = max(chi - clo, 1.0)
-    cpad = 0.08 * cspan
-    twin.set_ylim(clo - cpad, chi + (cspan + cpad) * 0.7)
+    ylo, yhi = lo - pad, hi + (hi - lo + pad) * 0.7
+    ax.set_ylim(ylo, yhi)
+    # the right axis (KiB) puts its zero level with the left one's, and its data under the same top
+    zero = (0 - ylo) / (yhi - ylo)
+    top = (hi + pad - ylo) / (yhi - ylo)
+    clo, chi = (series["charged_bytes"].min() / 1024, series["charged_bytes"].max() / 1024) if n else (0.0, 1.0)
+    span = max(1.0, -clo / zero if clo < 0 and zero > 0 else 0.0, chi / (top - zero) if chi > 0 and top > zero else 0.0)
+    twin.set_ylim(-zero * span, (1 - zero) * span)
     ax.set_xlim(-0.5, max(n - 0.5, 0.5))
     ax.set_xlabel("step")
     ax.set_ylabel("count (KiB dashed, right)", fontsize=9)
@@ -455,7 +458,7 @@ def draw_refcounts(ax, trace: Trace, current: int = 0) -> LedgerArtists:
     ax.legend(handles=list(lines.values()), loc="upper left", ncol=4, fontsize=7, frameon=False)
     values = ax.text(0.01, 0.86, "", transform=ax.transAxes, fontsize=8, va="top",
                      bbox=dict(facecolor="white", alpha=0.85, edgecolor="none", pad=1.5), zorder=7)
-    marker, future = _marker_and_future(twin, n, current, clo - cpad, chi + cpad)
+    marker, future = _marker_and_future(twin, n, current, -zero * span, (top - zero) * span)
     artists = LedgerArtists(lines, marker, future, values, series)
     artists.update(current)
     return artists
@@ -497,11 +500,12 @@ class RollbackArtists:
     note: object
     n_steps: int
     current: int = 0
+    legend: object = None
 
     @property
     def dynamic(self) -> list:
-        """The artists :meth:`update` changes, in drawing order."""
-        return [self.future, self.marker]
+        """The artists :meth:`update` changes (and the legend kept above them), in drawing order."""
+        return [self.future, self.marker] + ([self.legend] if self.legend is not None else [])
 
     def update(self, k: int) -> None:
         """Mark step *k*."""
@@ -565,10 +569,13 @@ def draw_rollback(ax, trace: Trace, current: int = 0) -> RollbackArtists:
     ax.set_xlabel("step")
     ax.set_ylabel("page", labelpad=1)
     ax.tick_params(labelsize=8)
+    legend = None
     if stores or pairs or empties:
-        ax.legend(loc="lower right", fontsize=7, frameon=True, framealpha=0.85)
+        # lower left: stores of later pages come later, so that corner stays empty
+        legend = ax.legend(loc="lower left", fontsize=7, frameon=True, framealpha=0.9)
+        legend.set_zorder(8)
     marker, future = _marker_and_future(ax, n, current, -0.5, pages - 0.5)
-    artists = RollbackArtists(segments, marker, future, note, n)
+    artists = RollbackArtists(segments, marker, future, note, n, legend=legend)
     artists.update(current)
     return artists
 
@@ -723,7 +730,7 @@ def draw_explorer(fig, trace: Trace, current: int = 0, label: str | None = None,
     fig.text(0.01, 0.985, head, fontsize=9, va="top", color="#444444")
     title = fig.text(0.01, 0.955, "", fontsize=12, va="top", weight="bold")
     snap = trace.snapshots[current]
-    occ = draw_occupancy(ax_occ, snap, highlight=trace.steps[current].page)
+    occ = draw_occupancy(ax_occ, snap, highlight=trace.steps[current].page, legend=True)
     first = snap.base_offset
     ax_occ.set_title(f"xarray slots: swap offsets {first}-{first + len(snap.cells) - 1}", fontsize=10)
     sizes = draw_sizes(ax_size, trace, current)

@@ -546,10 +546,10 @@ class Explorer:
         self.buttons = {
             "back": button("◀ back", "the previous step", "back", self.back),
             "forward": button("forward ▶", "the next step", "forward", self.forward),
-            "next_page": button("next page ⏭", "the first step of the next page", "next-page", self.next_page),
-            "failure": button("to failure ⚡", "the step that failed", "failure", self.to_failure),
-            "rollback": button("to rollback ↶", "the first rollback step", "rollback", self.to_rollback),
-            "end": button("to end ⏹", "the last step", "end", self.to_end),
+            "next_page": button("next page", "the first step of the next page", "next-page", self.next_page),
+            "failure": button("to failure", "the step that failed", "failure", self.to_failure),
+            "rollback": button("to rollback", "the first rollback step", "rollback", self.to_rollback),
+            "end": button("to end", "the last step", "end", self.to_end),
         }
         self.play = W.Play(interval=200, step=1, min=0, max=1, show_repeat=False, description="play")
         self.play.add_class("zswapviz-play")
@@ -598,10 +598,11 @@ class Explorer:
         b = self.buttons
         steps_row = W.HBox([self.play, self.speed, b["back"], b["forward"], b["next_page"], b["failure"],
                             b["rollback"], b["end"]], layout=W.Layout(flex_flow="row wrap"))
-        side = W.VBox([self.badge_html, self.counters_html], layout=W.Layout(min_width="300px"))
+        self.sentence_html.layout.flex = "1 1 auto"
         self.widget = W.VBox([
             self.header_html, self.controls_box, self.message_html, steps_row, self.slider,
-            self.sentence_html, W.HBox([self.image, side], layout=W.Layout(flex_flow="row wrap")),
+            W.HBox([self.sentence_html, self.badge_html], layout=W.Layout(align_items="flex-start")),
+            self.image, self.counters_html,
         ])
         self.widget.add_class("zswapviz-explorer")
 
@@ -639,10 +640,13 @@ class Explorer:
                     value = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
                 elif name == "zswap_max_pages":
                     value = "" if value is None else str(value)
-                elif name == "contents":
-                    opts = list(w.options)
-                    if value not in opts:
-                        w.options = opts + [value]
+                if isinstance(w, W.Dropdown):
+                    values = [o[1] if isinstance(o, tuple) else o for o in w.options]
+                    if value not in values:
+                        if name == "contents" and (value == "scenario" or str(value).startswith("file:")):
+                            w.options = list(w.options) + [value]
+                        else:
+                            continue  # an invalid value: the message says so, the control keeps its last choice
                 if isinstance(w, W.IntText):
                     try:
                         value = int(value)
@@ -694,18 +698,28 @@ class Explorer:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def _counters_html(df, columns=("value", "change")) -> str:
-    rows = []
+def _counters_html(df, columns=("value", "change"), per_row: int = 3) -> str:
+    """The counters as an HTML table, *per_row* counters side by side; changed (or differing) ones highlighted.
+
+    Each counter is a group of cells: name, then one cell per column.
+    """
+    groups = []
     for name, row in df.iterrows():
         changed = bool(row["change"] != 0) if "change" in columns else bool(row.get("differs", False))
-        style = ' style="background:#fff3cd"' if changed else ""
-        cells = "".join(f'<td style="text-align:right;padding:0 6px">{_fmt(row[c], c == "change")}</td>'
-                        for c in columns)
-        rows.append(f'<tr{style} title="{html.escape(str(row.get("meaning", "")))}">'
-                    f'<td style="padding:0 6px"><code>{html.escape(str(name))}</code></td>{cells}</tr>')
-    head = "".join(f'<th style="text-align:right;padding:0 6px">{html.escape(c)}</th>' for c in columns)
-    return (f'<table style="font-size:12px;border-collapse:collapse"><tr><th style="text-align:left;padding:0 6px">'
-            f'counter</th>{head}</tr>{"".join(rows)}</table>')
+        bg = "background:#fff3cd;" if changed else ""
+        tip = html.escape(str(row.get("meaning", "")))
+        cells = [f'<td class="zswapviz-counter" title="{tip}" style="{bg}padding:1px 6px">'
+                 f'<code>{html.escape(str(name))}</code></td>']
+        cells += [f'<td style="{bg}text-align:right;padding:1px 6px;min-width:3.5em">{_fmt(row[c], c == "change")}</td>'
+                  for c in columns]
+        groups.append("".join(cells))
+    head_one = '<th style="text-align:left;padding:0 6px">counter</th>' + "".join(
+        f'<th style="text-align:right;padding:0 6px;white-space:nowrap">{html.escape(c)}</th>' for c in columns)
+    spacer = '<td style="width:18px"></td>'
+    rows = [spacer.join(groups[i:i + per_row]) for i in range(0, len(groups), per_row)]
+    head = spacer.join([head_one] * min(per_row, len(groups)))
+    body = "".join(f"<tr>{r}</tr>" for r in rows)
+    return f'<table style="font-size:12px;border-collapse:collapse;margin-top:4px"><tr>{head}</tr>{body}</table>'
 
 
 def _fmt(v, signed: bool = False) -> str:
@@ -735,10 +749,12 @@ class SideBySide:
                  labels: tuple[str, str] | None = None, figsize=(7.6, 5.6), dpi: int = 72,
                  live: bool | str = "auto") -> None:
         a, b = dict(a or {}), dict(b or {})
-        labels = labels or (_variant_label(a) or "A", _variant_label(b) or "B")
+        labels = labels or _variant_labels(a, b)
+        #: Short names of the two variants (what differs between them).
         self.labels = labels
-        self.left = Explorer(scenario, controls=False, label=labels[0], figsize=figsize, dpi=dpi, live=live)
-        self.right = Explorer(scenario, controls=False, label=labels[1], figsize=figsize, dpi=dpi, live=live)
+        self.left = Explorer(scenario, controls=False, figsize=figsize, dpi=dpi, live=live)
+        self.right = Explorer(scenario, controls=False, figsize=figsize, dpi=dpi, live=live)
+        self._title = self.left.trace.meta.get("title", "")
         if a and not self.left.set(**a):
             raise UsageError(self.left.message)
         if b and not self.right.set(**b):
@@ -828,21 +844,24 @@ class SideBySide:
         self.buttons = {
             "back": button("◀ back", self.back, "back"),
             "forward": button("forward ▶", self.forward, "forward"),
-            "next_page": button("next page ⏭", self.next_page, "next-page"),
-            "failure": button("to failure ⚡", self.to_failure, "failure"),
-            "rollback": button("to rollback ↶", self.to_rollback, "rollback"),
-            "end": button("to end ⏹", self.to_end, "end"),
+            "next_page": button("next page", self.next_page, "next-page"),
+            "failure": button("to failure", self.to_failure, "failure"),
+            "rollback": button("to rollback", self.to_rollback, "rollback"),
+            "end": button("to end", self.to_end, "end"),
         }
         self.counters_html = W.HTML()
         self.counters_html.add_class("zswapviz-counters")
         columns = []
-        for side in self.sides:
+        for label, side in zip(self.labels, self.sides):
             side.image.layout.width = None
-            columns.append(W.VBox([side.message_html, side.sentence_html, side.badge_html, side.image],
+            name = W.HTML(f"<h4 style='margin:2px 0'>{html.escape(label)}</h4>")
+            columns.append(W.VBox([name, side.message_html, side.sentence_html, side.badge_html, side.image],
                                   layout=W.Layout(width="50%")))
+        self.header_html = W.HTML(f"<h3 style='margin:4px 0'>{html.escape(self._title)}: "
+                                  f"{html.escape(self.labels[0])} and {html.escape(self.labels[1])}, side by side</h3>")
         b = self.buttons
         self.widget = W.VBox([
-            self.left.header_html,
+            self.header_html,
             W.HBox([self.play, self.speed, b["back"], b["forward"], b["next_page"], b["failure"], b["rollback"],
                     b["end"]], layout=W.Layout(flex_flow="row wrap")),
             self.slider,
@@ -862,7 +881,7 @@ class SideBySide:
             self._syncing = False
 
     def _refresh(self) -> None:
-        self.counters_html.value = _counters_html(self.counters, columns=self.labels)
+        self.counters_html.value = _counters_html(self.counters, columns=self.labels, per_row=2)
         self._syncing = True
         try:
             self.slider.value = self.step
@@ -874,5 +893,18 @@ class SideBySide:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def _variant_label(values: dict) -> str:
-    return ", ".join(f"{k} {v}" for k, v in values.items())
+def _variant_labels(a: dict, b: dict) -> tuple[str, str]:
+    """Name two variants by what differs between them: the values alone if one key differs.
+
+    >>> _variant_labels({"kernel": "6.14", "refs": "per-page"}, {"kernel": "6.14", "refs": "batch-after"})
+    ('per-page', 'batch-after')
+    >>> _variant_labels({"kernel": "6.13"}, {"kernel": "6.14", "compressor": "lzo"})
+    ('kernel 6.13', 'kernel 6.14, compressor lzo')
+    """
+    keys = [k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+    if not keys:
+        return "A", "B"
+    if len(keys) == 1:
+        k = keys[0]
+        return str(a.get(k, "default")), str(b.get(k, "default"))
+    return tuple(", ".join(f"{k} {v[k]}" for k in keys if k in v) or "default" for v in (a, b))

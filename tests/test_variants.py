@@ -264,3 +264,17 @@ def test_issue_example_on_the_command_line(tmp_path):
         out[kernel] = json.loads(r.stdout)
     assert out["6.13"]["stored_pages"] == -5 and out["6.13"]["objcg_zswap_bytes"] < 0 and out["6.13"]["violations"]
     assert out["6.14"]["stored_pages"] == 0 and out["6.14"]["objcg_zswap_bytes"] == 0 and out["6.14"]["violations"] == []
+
+
+def test_unmerged_series_is_labelled_everywhere(tmp_path, capsys):
+    """batch8 is called a model of unmerged code in the trace, the text outputs and the report."""
+    from zswapviz.cli import main
+    from zswapviz.report import export_html
+
+    trace = run(kernel="batch8")
+    assert trace.meta["unmerged"] and "unmerged" in trace.meta["kernel_title"]
+    assert main(["demo", "--kernel", "batch8"]) == 0
+    assert "never merged" in capsys.readouterr().out
+    html = export_html(Scenario(kernel="batch8"), tmp_path / "b8.html").read_text()
+    assert "never merged" in html
+    assert "never merged" not in export_html(Scenario(kernel="6.18"), tmp_path / "618.html").read_text()

@@ -184,11 +184,16 @@ def _progress_bar():
 
 def format_summary(result: dict) -> str:
     """A readable summary of a ``simulate`` result."""
+    from .profiles import get_profile
+
+    profile = get_profile(result["kernel"])
     lines = [
         f"kernel {result['kernel']}, compressor {result['compressor']}, "
         f"{result['folios']} folio(s) of {result['folio_pages']} page(s)",
-        "",
     ]
+    if profile.unmerged:
+        lines.append(f"NOTE: a model of code that was never merged: {profile.title}")
+    lines.append("")
     for key, value in result.items():
         if key in ("kernel", "compressor", "folios", "folio_pages", "violations"):
             continue
@@ -214,6 +219,8 @@ def _demo(args) -> int:
     scenario.compressor = args.compressor
     trace = scenario.run()
     print(f"{scenario.title} - kernel {args.kernel}, compressor {args.compressor}")
+    if get_profile(args.kernel).unmerged:
+        print(f"NOTE: a model of code that was never merged: {get_profile(args.kernel).title}")
     print(scenario.notes)
     print()
     print(trace.to_text())

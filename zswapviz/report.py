@@ -476,6 +476,9 @@ def _scenario_html(trace: Trace, scenario: Scenario | None) -> str:
     }
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows.items())
     out = [f'<table class="zv-t">{body}</table>']
+    if meta.get("unmerged"):
+        out.append(f'<p class="zv-warn"><strong>A model of code that was never merged:</strong> '
+                   f'{esc(meta.get("kernel_title", ""))}</p>')
     if meta.get("source"):
         out.append(f'<p class="zv-sub">Kernel profile source: {esc(meta["source"])}</p>')
     if scenario is not None:

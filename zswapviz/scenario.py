@@ -216,6 +216,7 @@ class Scenario:
             from .interleave import interleave
             ops = interleave(world, ops, self.interleave, folios)
         meta = {"title": self.title, "kernel": world.profile.name, "refs": self.refs,
+                "kernel_title": world.profile.title, "unmerged": world.profile.unmerged,
                 "compressor": self.compressor, "folio_pages": nr, "folios": len(folios),
                 "notes": self.notes, "faults": {int(k): v for k, v in faults.by_page.items()},
                 "stale": list(self.stale), "source": world.profile.source, "origin": self.origin}

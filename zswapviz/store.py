@@ -324,8 +324,21 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
         yield from _drop_unpublished(world, offset, pool, objcg, early_refs)
         return 0
 
+    yield from _publish(world, entry, offset, pool, objcg, take_refs=not early_refs)
+    return entry.length
+
+
+def _publish(world: World, entry: ZswapEntry, offset: int, pool, objcg, take_refs: bool = True):
+    """Publish a compressed entry: ``xa_store``, free the old one, refs, charge, LRU.
+
+    Shared by ``zswap_store_page`` and the batched ``zswap_store_pages``.
+    Published but not yet on the LRU, the entry cannot be found by
+    writeback, and the folio lock excludes loads and invalidations, so its
+    refs can come after ``xa_store`` (ed882add6ded, v6.13).
+    """
     old = world.trees.xa_store(offset, entry)
     del world.inflight[offset]
+    touched = world.touched
     if touched is not None:
         touched.add(offset)
     yield ("xa_store", offset, PUBLISH, 0)
@@ -334,29 +347,32 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
         world.zswap_entry_free(old)
         _forget_released(world)
         yield ("zswap_entry_free", offset, PUBLISH, old.length)
-
-    # Published, but not yet on the LRU: writeback cannot find it, and the
-    # folio lock excludes loads and invalidations, so the refs can come now
-    if world.refs == "per-page" and not early_refs:
-        yield from _entry_refs(world, entry, offset, pool, objcg)
-    elif world.refs.startswith("batch-before"):
+    refs = world.refs
+    if refs == "per-page":
+        if take_refs:
+            pool.get()
+            entry.pool_ref = True
+            yield ("zswap_pool_get", offset, ACCOUNT, 1)
+            if objcg is not None:
+                objcg.obj_cgroup_get()
+                entry.objcg_ref = True
+                yield ("obj_cgroup_get", offset, ACCOUNT, 1)
+    elif refs[:12] == "batch-before":
         # Its refs were taken up front, before anything was published
         entry.pool_ref = entry.objcg_ref = True
-    yield from _account_entry(world, entry, offset, objcg)
+    if world.profile.charge_in_store_page:
+        # 6.14+ (63895d20d63b): charge the length and count the entry, per page
+        if objcg is not None and world.params.cgroup_v2:
+            objcg.obj_cgroup_charge_zswap(entry.length)
+            entry.charged = True
+            yield ("obj_cgroup_charge_zswap", offset, ACCOUNT, entry.length)
+        stats = world.stats
+        stats["stored_pages"] += 1
+        if world.profile.store_incompressible and entry.length == PAGE_SIZE:
+            stats["stored_incompressible_pages"] += 1
+        yield ("atomic_long_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
     _publish_to_lru(world, entry, offset, pool, objcg)
     yield ("zswap_lru_add", offset, ACCOUNT, 0)
-    return entry.length
-
-
-def _entry_refs(world: World, entry: ZswapEntry, offset: int, pool, objcg):
-    """The entry's own pool and objcg refs (``zswap_pool_get``, ``obj_cgroup_get``)."""
-    pool.get()
-    entry.pool_ref = True
-    yield ("zswap_pool_get", offset, ACCOUNT, 1)
-    if objcg is not None:
-        objcg.obj_cgroup_get()
-        entry.objcg_ref = True
-        yield ("obj_cgroup_get", offset, ACCOUNT, 1)
 
 
 def _drop_unpublished(world: World, offset: int, pool, objcg, early_refs: bool):
@@ -372,21 +388,6 @@ def _drop_unpublished(world: World, offset: int, pool, objcg, early_refs: bool):
     if world.touched is not None:
         world.touched.add(offset)
     yield ("zswap_entry_cache_free", offset, ROLLBACK, 0)
-
-
-def _account_entry(world: World, entry: ZswapEntry, offset: int, objcg):
-    """6.14+ (63895d20d63b): charge the entry's length and count it, per page."""
-    if not world.profile.charge_in_store_page:
-        return
-    stats = world.stats
-    if objcg is not None and world.params.cgroup_v2:
-        objcg.obj_cgroup_charge_zswap(entry.length)
-        entry.charged = True
-        yield ("obj_cgroup_charge_zswap", offset, ACCOUNT, entry.length)
-    stats["stored_pages"] += 1
-    if world.profile.store_incompressible and entry.length == PAGE_SIZE:
-        stats["stored_incompressible_pages"] += 1
-    yield ("atomic_long_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
 
 
 def _publish_to_lru(world: World, entry: ZswapEntry, offset: int, pool, objcg) -> None:
@@ -465,22 +466,7 @@ def zswap_store_pages(world: World, folio: Folio, start: int, end: int,
             yield ("zs_free", offset, ROLLBACK, end - start - j)
             yield ("kmem_cache_free_bulk", offset, ROLLBACK, end - start - j)
             return 0, j
-        old = world.trees.xa_store(offset, entry)
-        del world.inflight[offset]
-        if world.touched is not None:
-            world.touched.add(offset)
-        yield ("xa_store", offset, PUBLISH, 0)
-        if old is not None:
-            world.zswap_entry_free(old)
-            _forget_released(world)
-            yield ("zswap_entry_free", offset, PUBLISH, old.length)
-        if world.refs == "per-page":
-            yield from _entry_refs(world, entry, offset, pool, objcg)
-        elif world.refs.startswith("batch-before"):
-            entry.pool_ref = entry.objcg_ref = True
-        yield from _account_entry(world, entry, offset, objcg)
-        _publish_to_lru(world, entry, offset, pool, objcg)
-        yield ("zswap_lru_add", offset, ACCOUNT, 0)
+        yield from _publish(world, entry, offset, pool, objcg)
         total += entry.length
     return total, end - start
 

@@ -27,32 +27,13 @@ from zswapviz.kernel.lab import lab_problem, settled_snapshot  # noqa: E402
 from zswapviz.kernel.realfiles import load_realfiles  # noqa: E402
 from zswapviz.pages import make_pages  # noqa: E402
 from zswapviz.simulate import SUMMARY_KEYS  # noqa: E402
+from kernel_util import need_lab, say_why_live_tests_skip  # noqa: E402,F401
 
 #: Keys ``lab run --json`` adds to the simulator's counter keys.
 RUN_KEYS = {"kernel", "kernel_release", "compressor", "folio_pages", "folios", "pages", "MemTotal",
             "max_pool_percent", "accept_threshold_percent", "max_pool_pages", "zswap_params",
             "memcg", "elapsed_s", "us_per_page", "swpout_fallback", "pool_empty_at_start",
             "warnings"}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def say_why_live_tests_skip(request):
-    """Print once why the live tests of this file skip, if they do."""
-    problem = lab_problem(64)
-    if problem:
-        plugins = request.config.pluginmanager
-        reporter = plugins.get_plugin("terminalreporter")
-        capture = plugins.get_plugin("capturemanager")
-        if reporter is not None and capture is not None:
-            with capture.global_and_fixture_disabled():
-                reporter.write_line(f"\n{Path(__file__).name}: live kernel tests skipped: {problem}")
-    yield
-
-
-def need_lab(folio_size_kb: int = 64) -> None:
-    problem = lab_problem(folio_size_kb)
-    if problem:
-        pytest.skip(f"kernel lab unavailable: {problem}")
 
 
 @pytest.fixture(scope="module")

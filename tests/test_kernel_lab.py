@@ -22,26 +22,7 @@ from zswapviz.errors import UsageError  # noqa: E402
 from zswapviz.kernel import KernelLab, lab, read_counters, system_snapshot, zram  # noqa: E402
 from zswapviz.kernel.lab import HOOK_ENV, lab_problem, settled_snapshot  # noqa: E402
 from zswapviz.pages import make_pages  # noqa: E402
-
-
-@pytest.fixture(scope="module", autouse=True)
-def say_why_live_tests_skip(request):
-    """Print once why the live tests of this file skip, if they do."""
-    problem = lab_problem(64)
-    if problem:
-        plugins = request.config.pluginmanager
-        reporter = plugins.get_plugin("terminalreporter")
-        capture = plugins.get_plugin("capturemanager")
-        if reporter is not None and capture is not None:
-            with capture.global_and_fixture_disabled():
-                reporter.write_line(f"\n{Path(__file__).name}: live kernel tests skipped: {problem}")
-    yield
-
-
-def need_lab(folio_size_kb: int = 64) -> None:
-    problem = lab_problem(folio_size_kb)
-    if problem:
-        pytest.skip(f"kernel lab unavailable: {problem}")
+from kernel_util import need_lab, say_why_live_tests_skip  # noqa: E402,F401
 
 
 def ours(snapshot: dict) -> list[str]:

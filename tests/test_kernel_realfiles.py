@@ -27,23 +27,11 @@ from zswapviz.kernel.realfiles import (PAGES_DIR, REALFILES_PAGES,  # noqa: E402
                                        build_page_file, load_realfiles)
 from zswapviz.kernel.recorded import DATA_DIR, recording_pages  # noqa: E402
 
+from kernel_util import say_why_live_tests_skip  # noqa: E402,F401
+
 RUN_DIR = DATA_DIR / "realfiles"
 RUNS = sorted(RUN_DIR.glob("*.json"))
 PROVENANCE = json.loads((PAGES_DIR / "realfiles.json").read_text())
-
-
-@pytest.fixture(scope="module", autouse=True)
-def say_why_live_tests_skip(request):
-    """Print once why the live tests of this file skip, if they do."""
-    problem = lab_problem(64)
-    if problem:
-        plugins = request.config.pluginmanager
-        reporter = plugins.get_plugin("terminalreporter")
-        capture = plugins.get_plugin("capturemanager")
-        if reporter is not None and capture is not None:
-            with capture.global_and_fixture_disabled():
-                reporter.write_line(f"\n{Path(__file__).name}: live kernel tests skipped: {problem}")
-    yield
 
 
 def test_page_file_is_small_and_matches_its_provenance():

@@ -14,7 +14,7 @@ import sys
 
 from .errors import UsageError
 
-__all__ = ["main"]
+__all__ = ["argument_type", "main", "parse_folio_size", "percent_type"]
 
 _SIZES = ", ".join(f"{4 << o}K" for o in range(10))
 
@@ -51,8 +51,12 @@ def _whole(text: str) -> bool:
     return str(text).isascii() and str(text).isdigit()
 
 
-def _argtype(parse):
-    """Wrap *parse* so argparse keeps its UsageError sentence as the message."""
+def argument_type(parse):
+    """Wrap *parse* so argparse keeps its UsageError sentence as the message.
+
+    argparse replaces a ValueError's text (UsageError is one) by its own
+    "invalid value" line; an ArgumentTypeError keeps ours.
+    """
     def wrapped(text: str):
         try:
             return parse(text)
@@ -62,12 +66,13 @@ def _argtype(parse):
     return wrapped
 
 
-def _percent(name: str):
+def percent_type(name: str):
+    """An argparse type for option *name*: a whole percentage from 0 to 100."""
     def percent(text: str) -> int:
         if not _whole(text) or not 0 <= int(text) <= 100:
             raise UsageError(f"{name} must be a whole percentage from 0 to 100, not {text!r}")
         return int(text)
-    return _argtype(percent)
+    return argument_type(percent)
 
 
 def _positive(name: str):
@@ -75,7 +80,7 @@ def _positive(name: str):
         if not _whole(text) or int(text) < 1:
             raise UsageError(f"{name} must be a whole number of at least 1, not {text!r}")
         return int(text)
-    return _argtype(positive)
+    return argument_type(positive)
 
 
 def machine_total_ram_pages() -> int:
@@ -98,12 +103,12 @@ def _build_parser() -> _Parser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     sim = sub.add_parser("simulate", help="swap a page file out through the model and print the counters")
     sim.add_argument("--pages", required=True, metavar="FILE", help="raw pages, a multiple of 4096 bytes")
-    sim.add_argument("--folio-size", required=True, type=_argtype(parse_folio_size), metavar="SIZE", help=f"one of {_SIZES}")
+    sim.add_argument("--folio-size", required=True, type=argument_type(parse_folio_size), metavar="SIZE", help=f"one of {_SIZES}")
     sim.add_argument("--compressor", default="zstd", help=f"one of {', '.join(COMPRESSOR_NAMES)} (default zstd)")
     sim.add_argument("--kernel", default=DEFAULT_KERNEL, help=f"one of {', '.join(KERNEL_NAMES)} (default {DEFAULT_KERNEL})")
     sim.add_argument("--refs", default=DEFAULT_REFS, help=f"one of {', '.join(REF_STRATEGIES)} (default {DEFAULT_REFS})")
-    sim.add_argument("--max-pool-percent", type=_percent("--max-pool-percent"), default=20)
-    sim.add_argument("--accept-threshold-percent", type=_percent("--accept-threshold-percent"), default=90)
+    sim.add_argument("--max-pool-percent", type=percent_type("--max-pool-percent"), default=20)
+    sim.add_argument("--accept-threshold-percent", type=percent_type("--accept-threshold-percent"), default=90)
     sim.add_argument("--total-ram-pages", type=_positive("--total-ram-pages"), default=None)
     sim.add_argument("--fail", action="append", default=[], metavar="PAGE:KIND")
     sim.add_argument("--root-cgroup", action="store_true", help="pages in the root cgroup: no objcg, no charge")

@@ -28,30 +28,13 @@ from ..errors import UsageError
 
 __all__ = ["add_commands", "format_kernel_run"]
 
+from ..cli import argument_type, percent_type
+
 PAGE_SIZE = 4096
 _PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def _argument_type(func):
-    """Let argparse print *func*'s own sentence (it hides a ValueError's message)."""
-    def parse(text: str):
-        try:
-            return func(text)
-        except UsageError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-    parse.__name__ = func.__name__
-    return parse
-
-
-def _percent(name: str):
-    def parse(text: str) -> int:
-        if not str(text).isdigit() or not 0 <= int(text) <= 100:
-            raise UsageError(f"{name} must be a whole percentage from 0 to 100, not {text!r}")
-        return int(text)
-    return _argument_type(parse)
-
-
-@_argument_type
+@argument_type
 def _compressor(text: str) -> str:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,31}", text or ""):
         raise UsageError(f"--compressor must be a compressor name such as lzo, lzo-rle or "
@@ -59,7 +42,7 @@ def _compressor(text: str) -> str:
     return text
 
 
-@_argument_type
+@argument_type
 def _folio_size(text: str) -> int:
     from ..cli import parse_folio_size
 
@@ -87,9 +70,9 @@ def add_commands(subparsers) -> None:
         p.add_argument("--pages", required=True, metavar="FILE", help="raw pages, a multiple of 4096 bytes")
         p.add_argument("--folio-size", required=True, type=_folio_size, metavar="SIZE",
                        help="4K, 8K, ... 2M; this kernel must offer anonymous folios of that size")
-        p.add_argument("--max-pool-percent", type=_percent("--max-pool-percent"), default=None,
+        p.add_argument("--max-pool-percent", type=percent_type("--max-pool-percent"), default=None,
                        metavar="P", help="zswap's max_pool_percent for the run (default: as set)")
-        p.add_argument("--accept-threshold-percent", type=_percent("--accept-threshold-percent"),
+        p.add_argument("--accept-threshold-percent", type=percent_type("--accept-threshold-percent"),
                        default=None, metavar="P", help="zswap's accept_threshold_percent (default: as set)")
         p.add_argument("--compressor", type=_compressor, default=None, metavar="NAME",
                        help="zswap's compressor for the run (default: as set)")

@@ -1,0 +1,28 @@
+"""Helpers shared by the tests that use this machine's real kernel."""
+
+from pathlib import Path
+
+import pytest
+
+from zswapviz.kernel.lab import lab_problem
+
+
+@pytest.fixture(scope="module", autouse=True)
+def say_why_live_tests_skip(request):
+    """Print once per test file why its live kernel tests skip, if they do."""
+    problem = lab_problem(64)
+    if problem:
+        plugins = request.config.pluginmanager
+        reporter = plugins.get_plugin("terminalreporter")
+        capture = plugins.get_plugin("capturemanager")
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(f"\n{Path(request.path).name}: live kernel tests skipped: {problem}")
+    yield
+
+
+def need_lab(folio_size_kb: int = 64) -> None:
+    """Skip the calling test, saying why, when the kernel lab cannot run here."""
+    problem = lab_problem(folio_size_kb)
+    if problem:
+        pytest.skip(f"kernel lab unavailable: {problem}")

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
-from .scenario import SCENARIO_DIR, Scenario, load_scenario
+from .scenario import SCENARIO_DIR, Scenario, load_scenario, read_json_file
 from .trace import Trace
 
 __all__ = [
@@ -461,17 +461,7 @@ def load_lesson(name_or_path: str | os.PathLike) -> Lesson:
             names = ", ".join(p.stem for p in sorted(LESSON_DIR.glob("*.json")))
             raise UsageError(f"no lesson {text_name!r}: not a file, and the built-in ones are {names}")
         path = builtin
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"lesson file {str(path)!r} does not exist") from None
-    except (IsADirectoryError, UnicodeDecodeError, OSError) as e:
-        raise UsageError(f"lesson file {str(path)!r} cannot be read as text ({type(e).__name__})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise UsageError(f"lesson file {str(path)!r} is not valid JSON: {e.msg} at line {e.lineno}") from None
-    return Lesson.from_dict(data, where=str(path))
+    return Lesson.from_dict(read_json_file(path, "lesson"), where=str(path))
 
 
 def builtin_lessons() -> dict[str, Lesson]:

@@ -30,7 +30,7 @@ from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
 from .store import swap_writepage
 from .trace import Trace, record
 
-__all__ = ["SCENARIO_DIR", "Scenario", "builtin_scenarios", "ledger", "load_scenario"]
+__all__ = ["SCENARIO_DIR", "Scenario", "builtin_scenarios", "ledger", "load_scenario", "read_json_file"]
 
 #: Where the built-in scenario files live.
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
@@ -348,17 +348,24 @@ def load_scenario(name_or_path: str | os.PathLike) -> Scenario:
             names = ", ".join(p.stem for p in sorted(SCENARIO_DIR.glob("*.json")))
             raise UsageError(f"no scenario {str(name_or_path)!r}: not a file, and the built-in ones are {names}")
         path = candidate
+    return Scenario.from_dict(read_json_file(path, "scenario"), where=str(path))
+
+
+def read_json_file(path: str | os.PathLike, what: str):
+    """Parse the JSON file at *path*; a missing, unreadable or malformed one is a UsageError.
+
+    *what* names the kind of file in the message ("scenario", "lesson").
+    """
     try:
-        text = path.read_text()
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"scenario file {str(path)!r} does not exist") from None
+        raise UsageError(f"{what} file {str(path)!r} does not exist") from None
     except (IsADirectoryError, UnicodeDecodeError, OSError) as e:
-        raise UsageError(f"scenario file {str(path)!r} cannot be read as text ({type(e).__name__})") from None
+        raise UsageError(f"{what} file {str(path)!r} cannot be read as text ({type(e).__name__})") from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as e:
-        raise UsageError(f"scenario file {str(path)!r} is not valid JSON: {e.msg} at line {e.lineno}") from None
-    return Scenario.from_dict(data, where=str(path))
+        raise UsageError(f"{what} file {str(path)!r} is not valid JSON: {e.msg} at line {e.lineno}") from None
 
 
 def ledger(trace: Trace) -> dict:

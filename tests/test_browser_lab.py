@@ -4,8 +4,10 @@ A JupyterLab server is started on 127.0.0.1 with a token, fresh settings,
 workspaces and kernel spec in a temporary directory, and a copy of
 ``notebooks/01-walkthrough.ipynb`` (so autosave never writes outputs into the
 repository). Playwright opens it, runs all cells through the menu, presses
-the explorer's buttons and reads the page. The server is always shut down,
-with bounded waits, and a screenshot is kept under ``artifacts/``.
+the explorer's buttons and reads the page: stepping, the "your kernel" panel,
+"Export HTML", and a lesson run to its end in the notebook's lesson explorer.
+The server is always shut down, with bounded waits, and screenshots are kept
+under ``artifacts/``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from browser_util import ConsoleLog, RequestGuard, chromium_path, free_port, lau
     sync_playwright
 
 from zswapviz import builtin_scenarios
+from zswapviz.lessons import load_lesson
 from zswapviz.plots import counters_frame, step_title
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,8 +46,8 @@ pytestmark = pytest.mark.slow
 class Lab:
     """A running JupyterLab server: its base URL, token, process and log."""
 
-    def __init__(self, url: str, token: str, proc: subprocess.Popen, log: Path) -> None:
-        self.url, self.token, self.proc, self.log = url, token, proc, log
+    def __init__(self, url: str, token: str, proc: subprocess.Popen, log: Path, root: Path) -> None:
+        self.url, self.token, self.proc, self.log, self.root = url, token, proc, log, root
 
     def api(self, path: str, method: str = "GET", timeout: float = 5):
         """Call the server's REST API with the token; return the decoded JSON (or None)."""
@@ -115,7 +118,7 @@ def lab(tmp_path_factory):
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=dirs["root"],
                                 start_new_session=True)
-    server = Lab(f"http://127.0.0.1:{port}/", token, proc, log)
+    server = Lab(f"http://127.0.0.1:{port}/", token, proc, log, dirs["root"])
     try:
         deadline = time.monotonic() + SERVER_START_S
         while True:
@@ -175,8 +178,8 @@ def _wait_kernel_idle(lab: Lab, page, timeout_s: float = 60) -> None:
 
 
 def _table(page) -> dict[str, str]:
-    pairs = page.eval_on_selector_all(
-        ".zswapviz-counters td.zswapviz-counter",
+    """The first explorer's counters table (the notebook's lesson explorer has its own)."""
+    pairs = page.locator(".zswapviz-explorer").first.locator(".zswapviz-counters td.zswapviz-counter").evaluate_all(
         "tds => tds.map(td => [td.innerText.trim(), td.nextElementSibling.innerText.trim()])")
     return dict(pairs)
 
@@ -198,7 +201,7 @@ def test_walkthrough_explorer_steps_in_jupyterlab(lab):
     with sync_playwright() as pw:
         browser = launch_chromium(pw)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page = browser.new_page(viewport={"width": 1500, "height": 2000})
             guard = RequestGuard(page, allow=(lab.url, lab.url.replace("http", "ws")))
             log = ConsoleLog(page)
             page.set_default_timeout(UI_TIMEOUT_MS)
@@ -244,9 +247,59 @@ def test_walkthrough_explorer_steps_in_jupyterlab(lab):
             save_screenshot(page.locator(".zswapviz-explorer").first, "explorer-lab.png")
             save_screenshot(page, "explorer-lab-page.png")
 
+            _your_kernel_and_export(lab, page)
+            _lesson_to_its_end(page)
+
             errors = log.unexpected(ignore=("net::ERR_FAILED", "Failed to load resource"))
             assert not log.page_errors, log.page_errors
             assert not [e for e in errors if "widget" in e.lower() or "zswapviz" in e.lower()], errors
             assert guard.allowed > 0
         finally:
             browser.close()
+
+
+def _your_kernel_and_export(lab: Lab, page) -> None:
+    """The first explorer's "your kernel" toggle shows this machine's kernel; Export HTML writes the report and says where."""
+    explorer = page.locator(".zswapviz-explorer").first
+    explorer.locator(".zswapviz-kernel-toggle").click()
+    panel = explorer.locator(".zswapviz-kernel-panel")
+    panel.wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
+    text = panel.inner_text()
+    assert f"Your kernel: {os.uname().release}" in text and "Refresh" in text
+    name = explorer.locator(".zswapviz-export-name input")
+    name.fill("from-the-browser.html")
+    name.press("Enter")
+    explorer.locator(".zswapviz-export").click()
+    status = explorer.locator(".zswapviz-export-status")
+    page.wait_for_function("el => el.innerText.includes('Wrote')", arg=status.element_handle(),
+                           timeout=STEP_TIMEOUT_MS)
+    written = lab.root / "from-the-browser.html"
+    assert written.is_file() and str(written.resolve()) in status.inner_text()
+    assert written.read_bytes().startswith(b"<!DOCTYPE html")
+    save_screenshot(explorer, "explorer-lab-kernel.png")
+
+
+def _lesson_to_its_end(page) -> None:
+    """The notebook's lesson explorer: next stop reveals each answer, then moves on, to the lesson's last stop."""
+    lesson = load_lesson("walkthrough-64k")
+    ref = lesson.runner()
+    explorer = page.locator(".zswapviz-explorer").nth(1)
+    box = explorer.locator(".zswapviz-lesson")
+    box.wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
+    box.scroll_into_view_if_needed()
+    text = explorer.locator(".zswapviz-lesson-text")
+    sentence = explorer.locator(".zswapviz-sentence")
+    assert ref.note in text.inner_text() and ref.question in text.inner_text()
+    assert step_title(ref.trace, ref.step) in sentence.inner_text()
+    save_screenshot(explorer, "explorer-lab-lesson.png")
+    while ref.next():
+        explorer.locator(".zswapviz-lesson-next").click()
+        expect = ref.answer if ref.answer is not None else f"stop {ref.number} of {len(lesson.stops)}"
+        page.wait_for_function("([el, t]) => el.innerText.includes(t)", arg=[text.element_handle(), expect],
+                               timeout=STEP_TIMEOUT_MS)
+        page.wait_for_function("([el, t]) => el.innerText.includes(t)",
+                               arg=[sentence.element_handle(), step_title(ref.trace, ref.step)],
+                               timeout=STEP_TIMEOUT_MS)
+        assert ref.note in text.inner_text()
+    assert explorer.locator(".zswapviz-lesson-next").is_disabled()
+    save_screenshot(explorer, "explorer-lab-lesson-end.png")

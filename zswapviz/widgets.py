@@ -19,6 +19,14 @@ False
 >>> ex.message
 'The fault page 99 is beyond the run: its pages are 0 to 15.'
 
+Beyond stepping, the explorer writes the run's offline HTML report
+(:meth:`Explorer.export_html`), leads a class through a lesson stop by stop
+(:meth:`Explorer.lesson`: the stop's note, its question, the answer on the
+next click) and shows this machine's zswap in a "your kernel" panel
+(:class:`KernelPanel`). Each keeps its plain values on the object (the
+lesson's :class:`~zswapviz.lessons.LessonRunner`, the kernel summary dict);
+the buttons only call the methods tests call.
+
 This is the package's only ipywidgets import. The figure is shown as a
 PNG image by default; with ipympl installed and ``%matplotlib widget``
 active (or ``live=True``) it is an ipympl canvas updated in place.
@@ -37,6 +45,7 @@ from matplotlib.figure import Figure
 from .compress import COMPRESSOR_NAMES
 from .errors import UsageError
 from .faults import FAULT_KINDS
+from .lessons import Lesson, LessonRunner, load_lesson
 from .pages import PAGE_KINDS, PAGE_SIZE, load_pages
 from .plots import EXPLORER_FIGSIZE, counters_frame, draw_explorer, step_title
 from .profiles import KERNEL_NAMES, REF_STRATEGIES
@@ -45,8 +54,10 @@ from .scenario import SCENARIO_DIR, Scenario, builtin_scenarios, load_scenario
 __all__ = [
     "DATA_DIR",
     "Explorer",
+    "KernelPanel",
     "SideBySide",
     "folio_size_label",
+    "kernel_summary_html",
     "page_files",
     "status_of",
 ]
@@ -57,6 +68,8 @@ DATA_DIR = SCENARIO_DIR.parent
 MAX_PAGES = 8192
 #: Runs of at least this many pages show "running..." while they record.
 _BIG = 64
+#: The report file name the explorer's "Export HTML" control starts with.
+DEFAULT_REPORT = "zswapviz-report.html"
 _TEXT_SUFFIXES = {".json", ".md", ".txt", ".py", ".csv", ".yml", ".yaml", ".html", ".ipynb"}
 
 
@@ -116,6 +129,44 @@ def status_of(snapshot) -> tuple[bool, str]:
     if snapshot.violations:
         return False, "; ".join(snapshot.violations)
     return True, "all invariants hold (checked after each operation)"
+
+
+def _as_sentence(text: str) -> str:
+    """*text* as one sentence: first letter capitalised, ending with a full stop.
+
+    >>> _as_sentence("cannot write 'x': no such folder")
+    "Cannot write 'x': no such folder."
+    """
+    text = " ".join(str(text).split())
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text[:1].upper() + text[1:]
+
+
+def _size_label(nbytes: int) -> str:
+    """A file size as a reader reads it.
+
+    >>> _size_label(900), _size_label(81_234), _size_label(3_400_000)
+    ('900 bytes', '79.3 KiB', '3.2 MiB')
+    """
+    if nbytes < 1024:
+        return f"{nbytes} bytes"
+    if nbytes < 1024 * 1024:
+        return f"{nbytes / 1024:.1f} KiB"
+    return f"{nbytes / (1024 * 1024):.1f} MiB"
+
+
+def _builtin_name(scenario: Scenario) -> str | None:
+    """The built-in scenario's name when *scenario* is one, unchanged; else None."""
+    if not scenario.origin:
+        return None
+    try:
+        origin = Path(scenario.origin).resolve()
+        if origin.parent != SCENARIO_DIR.resolve() or not origin.is_file():
+            return None
+        return origin.stem if load_scenario(origin).to_dict() == scenario.to_dict() else None
+    except (UsageError, OSError):
+        return None
 
 
 _DEFAULTS = {
@@ -199,6 +250,11 @@ class Explorer:
     active, ``True`` always (ipympl needed), ``False`` a PNG image.
     *controls* shows the scenario controls; *label* names the variant in
     the figure's title.
+
+    Below the counters: an "Export HTML" control (:meth:`export_html`) and a
+    "your kernel" toggle (:meth:`show_kernel`). :meth:`lesson` starts a
+    lesson: a panel above the controls shows the stop's note and question,
+    with previous stop, reveal and next stop buttons.
     """
 
     def __init__(self, scenario: Scenario | str | None = None, *, live: bool | str = "auto",
@@ -233,6 +289,16 @@ class Explorer:
         self.on_run: list[Callable[["Explorer"], None]] = []
         #: The PNG of the last render (image mode), for tests and saving.
         self.png = b""
+        #: The lesson being run (its cursor), or None outside a lesson.
+        self.runner: LessonRunner | None = None
+        #: The last report written: (path, size in bytes), or None.
+        self.exported: tuple[Path, int] | None = None
+        #: One sentence about the last export (where and how big, or why not), or "".
+        self.export_message = ""
+        #: The "your kernel" panel, made the first time it is shown.
+        self.kernel_panel: KernelPanel | None = None
+        #: Whether the "your kernel" panel is shown.
+        self.kernel_shown = False
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.artists = None
         self._live = self._want_live(live)
@@ -343,7 +409,10 @@ class Explorer:
         return self._rerun()
 
     def _load_builtin(self, name: str | None) -> None:
-        base = builtin_scenarios()[name] if name else Scenario()
+        self._use_scenario(builtin_scenarios()[name] if name else Scenario(), name)
+
+    def _use_scenario(self, base: Scenario, name: str | None) -> None:
+        """Take *base*'s values as the explorer's (and as the unchanged state its title and notes go with)."""
         self._base = base
         self.params, self._base_pages, self._extra_faults = _params_from(base)
         self.params["scenario"] = name
@@ -432,6 +501,160 @@ class Explorer:
             self.png = buf.getvalue()
             self.image.value = self.png
 
+    # -- the report ----------------------------------------------------------------
+
+    def export_html(self, path: str | Path) -> Path:
+        """Write the current run's offline HTML report to *path*; return the path written.
+
+        The report (:func:`zswapviz.report.export_html`) steps through the
+        trace shown, without a network or Python. A path that cannot be
+        written raises :class:`UsageError` with one plain sentence; the
+        "Export HTML" button shows that sentence instead.
+        """
+        from . import report
+
+        try:
+            written = Path(report.export_html(self.trace, path))
+        except UsageError as e:
+            self.export_message = _as_sentence(str(e))
+            self._show_export(ok=False)
+            raise UsageError(self.export_message) from None
+        size = written.stat().st_size
+        self.exported = (written, size)
+        self.export_message = f"Wrote {written.resolve()} ({_size_label(size)})."
+        self._show_export(ok=True)
+        return written
+
+    def _export_clicked(self) -> None:
+        """The "Export HTML" button: write the report to the file named, say where or why not."""
+        self.export_status.value = '<span style="color:#555"><i>writing the report…</i></span>'
+        try:
+            self.export_html(self.export_name.value.strip())
+        except UsageError:
+            pass  # export_html already shows the sentence
+        except Exception as e:  # noqa: BLE001 - one sentence in the UI, the exception for developers
+            self.last_error = e
+            first = str(e).splitlines()[0] if str(e) else ""
+            self.export_message = _as_sentence(f"The report could not be written: {type(e).__name__}: {first}".rstrip(": "))
+            self._show_export(ok=False)
+
+    def _show_export(self, ok: bool) -> None:
+        color = "#1b5e20" if ok else "#b71c1c"
+        self.export_status.value = (f'<span class="zswapviz-export-{"ok" if ok else "failed"}" '
+                                    f'style="color:{color}">{html.escape(self.export_message)}</span>')
+
+    # -- lessons -------------------------------------------------------------------
+
+    def lesson(self, lesson: Lesson | str | Path) -> "Explorer":
+        """Run a lesson here: its run, stop by stop, with the teacher's notes and questions; return the explorer.
+
+        *lesson* is a :class:`~zswapviz.lessons.Lesson`, a built-in lesson's
+        name (``walkthrough-64k``, ``rollback-stale``, ``ref-debate``,
+        ``accounting-6.13``) or a lesson file. The explorer shows the lesson's
+        recorded trace (a variant's when the stop is in one) at the first
+        stop's step; :meth:`next_stop` reveals a question's answer first, then
+        moves on. A lesson that cannot be loaded raises :class:`UsageError`.
+        """
+        if not isinstance(lesson, Lesson):
+            lesson = load_lesson(lesson)
+        self.runner = lesson.runner()
+        self._show_stop()
+        return self
+
+    def _lesson_runner(self) -> LessonRunner:
+        if self.runner is None:
+            raise UsageError("No lesson is running here; start one with explorer.lesson(\"walkthrough-64k\").")
+        return self.runner
+
+    def next_stop(self) -> bool:
+        """Reveal the current question's answer, or go to the next stop; False at the lesson's end."""
+        moved = self._lesson_runner().next()
+        self._show_stop()
+        return moved
+
+    def previous_stop(self) -> bool:
+        """Undo one :meth:`next_stop` (hide the answer, or go back a stop); False at the start."""
+        moved = self._lesson_runner().previous()
+        self._show_stop()
+        return moved
+
+    def reveal(self) -> None:
+        """Show the current stop's answer (nothing happens when it asks no question)."""
+        self._lesson_runner().reveal()
+        self._show_stop()
+
+    def go_stop(self, index: int) -> None:
+        """Jump to the lesson's stop *index* (from 0), its answer hidden."""
+        self._lesson_runner().go(index)
+        self._show_stop()
+
+    def leave_lesson(self) -> None:
+        """Close the lesson panel; the explorer stays on the run and step shown."""
+        self.runner = None
+        self.lesson_box.layout.display = "none"
+        self.lesson_html.value = ""
+
+    def _show_stop(self) -> None:
+        """Show the runner's stop: its trace (the lesson's or a variant's), its step, its note."""
+        r = self._lesson_runner()
+        if self.trace is not r.trace:
+            scenario = r.lesson.scenario if r.variant is None else r.lesson.variants[r.variant]
+            self._use_scenario(scenario, _builtin_name(scenario))
+            self._sync_controls()
+            self.step = r.step
+            self._show_run(r.trace, scenario)
+        self.go(r.step)
+        self._lesson_refresh()
+
+    def _lesson_refresh(self) -> None:
+        r = self.runner
+        if r is None:
+            return
+        lesson, stop = r.lesson, r.stop
+        total = len(lesson.stops)
+        where = f"variant {r.variant}" if r.variant else "the lesson's run"
+        head = (f'<div style="font-size:13px;color:#555">Lesson: <b>{html.escape(lesson.title)}</b> · '
+                f'stop {r.number} of {total} · step {r.step} of {where}</div>')
+        summary = (f'<div style="color:#444;margin:2px 0 4px 0">{html.escape(lesson.summary)}</div>'
+                   if lesson.summary and r.index == 0 and not r.revealed else "")
+        title = f'<div style="font-size:17px;font-weight:bold;margin:2px 0">{html.escape(stop.title)}</div>' \
+            if stop.title else ""
+        note = f'<div class="zswapviz-lesson-note" style="font-size:15px;line-height:1.35">{html.escape(r.note)}</div>'
+        parts = [head, summary, title, note]
+        if r.question:
+            parts.append('<div class="zswapviz-lesson-question" style="font-size:15px;background:#e3f2fd;'
+                         f'padding:4px 8px;margin-top:6px;border-radius:4px"><b>Question:</b> '
+                         f'{html.escape(r.question)}</div>')
+            if r.answer is not None:
+                parts.append('<div class="zswapviz-lesson-answer" style="font-size:15px;background:#e8f5e9;'
+                             f'padding:4px 8px;margin-top:4px;border-radius:4px"><b>Answer:</b> '
+                             f'{html.escape(r.answer)}</div>')
+            else:
+                parts.append('<div style="color:#666;margin-top:4px"><i>The answer shows on the next click '
+                             '(next stop ▶ or reveal answer).</i></div>')
+        if self.trace is not r.trace:
+            parts.append('<div style="color:#b71c1c;margin-top:4px">The explorer now shows a run of your own; '
+                         'the lesson\'s buttons take it back to the lesson\'s run.</div>')
+        self.lesson_html.value = f'<div style="line-height:1.35">{"".join(parts)}</div>'
+        b = self.lesson_buttons
+        b["previous"].disabled = r.at_start
+        b["next"].disabled = r.at_end
+        b["reveal"].disabled = not r.question or r.revealed
+        self.lesson_box.layout.display = "flex"
+
+    # -- your kernel ---------------------------------------------------------------
+
+    def show_kernel(self, on: bool = True) -> "KernelPanel | None":
+        """Show (or hide) the "your kernel" panel; it reads this machine's zswap the first time it is shown."""
+        self.kernel_shown = bool(on)
+        if on and self.kernel_panel is None:
+            self.kernel_panel = KernelPanel()
+            self.kernel_box.children = (self.kernel_panel.widget,)
+        self.kernel_box.layout.display = "flex" if on else "none"
+        if self.kernel_toggle.value != self.kernel_shown:
+            self.kernel_toggle.value = self.kernel_shown
+        return self.kernel_panel
+
     # -- running -----------------------------------------------------------------
 
     def _rerun(self) -> bool:
@@ -450,7 +673,13 @@ class Explorer:
             return self._invalid(f"The run failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": "))
         finally:
             self._running(False, big)
+        self._show_run(trace, scenario)
+        return True
+
+    def _show_run(self, trace, scenario: Scenario) -> None:
+        """Show a recorded run: redraw the figure once for it, keep the step (clamped)."""
         self.trace, self.scenario, self.message, self.last_error = trace, scenario, "", None
+        self.message_html.value = ""
         self.step = max(0, min(self.step, len(trace) - 1))
         if self.artists is not None:
             self.artists.disconnect()
@@ -460,7 +689,6 @@ class Explorer:
         self._refresh()
         for callback in self.on_run:
             callback(self)
-        return True
 
     def _safe_folios(self) -> int:
         try:
@@ -469,10 +697,7 @@ class Explorer:
             return 1
 
     def _invalid(self, sentence: str) -> bool:
-        sentence = sentence.strip()
-        if sentence and sentence[-1] not in ".!?":
-            sentence += "."
-        self.message = sentence[:1].upper() + sentence[1:]
+        self.message = _as_sentence(sentence)
         self.message_html.value = (f'<div class="zswapviz-invalid" style="color:#b71c1c;font-weight:bold">'
                                    f'{html.escape(self.message)}</div>')
         return False
@@ -587,6 +812,46 @@ class Explorer:
             self.image = W.Image(format="png", layout=W.Layout(width=f"{w}px", max_width="100%"))
             self.image.add_class("zswapviz-figure")
 
+        # the lesson panel (shown by lesson())
+        self.lesson_html = W.HTML()
+        self.lesson_html.add_class("zswapviz-lesson-text")
+        #: The lesson buttons: previous, reveal, next, leave.
+        self.lesson_buttons = {
+            "previous": button("◀ previous stop", "undo the last click: hide the answer or go back a stop",
+                               "lesson-previous", self.previous_stop),
+            "reveal": button("reveal answer", "show the answer to the stop's question", "lesson-reveal",
+                             self.reveal),
+            "next": button("next stop ▶", "reveal the answer, or go to the next stop", "lesson-next",
+                           self.next_stop),
+            "leave": button("leave lesson", "close the lesson panel and keep exploring", "lesson-leave",
+                            self.leave_lesson),
+        }
+        self.lesson_buttons["next"].button_style = "primary"
+        lb = self.lesson_buttons
+        self.lesson_box = W.VBox(
+            [self.lesson_html, W.HBox([lb["previous"], lb["reveal"], lb["next"], lb["leave"]],
+                                      layout=W.Layout(margin="6px 0 0 0"))],
+            layout=W.Layout(display="none", border="2px solid #1976d2", padding="6px 10px", margin="4px 0"))
+        self.lesson_box.add_class("zswapviz-lesson")
+
+        # the tools row: export the report, your kernel
+        self.export_name = W.Text(value=DEFAULT_REPORT, description="report file", style=desc,
+                                  layout=W.Layout(width="300px"))
+        self.export_name.add_class("zswapviz-export-name")
+        self.export_button = button("Export HTML", "write this run's offline HTML report (it steps without "
+                                    "Python or a network)", "export", self._export_clicked)
+        self.export_status = W.HTML()
+        self.export_status.add_class("zswapviz-export-status")
+        self.kernel_toggle = W.ToggleButton(value=False, description="your kernel",
+                                            tooltip="show this machine's zswap parameters and counters",
+                                            layout=W.Layout(width="auto", margin="0 24px 0 0"))
+        self.kernel_toggle.add_class("zswapviz-kernel-toggle")
+        self.kernel_toggle.observe(self._guard(lambda ch: self.show_kernel(ch["new"])), "value")
+        self.kernel_box = W.VBox(layout=W.Layout(display="none"))
+        tools_row = W.HBox([self.kernel_toggle, self.export_name, self.export_button, self.export_status],
+                           layout=W.Layout(flex_flow="row wrap", align_items="center", margin="6px 0 0 0"))
+        self.export_status.layout.margin = "0 0 0 8px"
+
         rows = [
             W.HBox([c["scenario"], c["folio_pages"], c["folios"], c["contents"], c["seed"]]),
             W.HBox([c["compressor"], c["kernel"], c["refs"], c["fault_kind"], c["fault_page"], c["stale"]]),
@@ -600,9 +865,9 @@ class Explorer:
                             b["rollback"], b["end"]], layout=W.Layout(flex_flow="row wrap"))
         self.sentence_html.layout.flex = "1 1 auto"
         self.widget = W.VBox([
-            self.header_html, self.controls_box, self.message_html, steps_row, self.slider,
+            self.header_html, self.lesson_box, self.controls_box, self.message_html, steps_row, self.slider,
             W.HBox([self.sentence_html, self.badge_html], layout=W.Layout(align_items="flex-start")),
-            self.image, self.counters_html,
+            self.image, self.counters_html, tools_row, self.kernel_box,
         ])
         self.widget.add_class("zswapviz-explorer")
 
@@ -667,6 +932,7 @@ class Explorer:
             self._syncing = False
         self.buttons["failure"].disabled = self.trace.failure_index is None
         self.buttons["rollback"].disabled = not self.trace.rollback_indices
+        self._lesson_refresh()
         meta = self.trace.meta
         notes = f'<div style="color:#444;max-width:1100px">{html.escape(meta.get("notes") or "")}</div>' \
             if meta.get("notes") else ""
@@ -732,6 +998,149 @@ def _fmt(v, signed: bool = False) -> str:
     if signed:
         return "" if f == 0 else (f"{int(f):+d}" if f == int(f) else f"{f:+.2f}")
     return f"{int(f)}" if f == int(f) else f"{f:.2f}"
+
+
+def _kv(value) -> str:
+    """A kernel value as the panel shows it: - for unknown, yes/no, spaced thousands."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", "\u2009")
+    return html.escape(str(value))
+
+
+def _kernel_table(title: str, rows: list[tuple[str, str]], empty: str = "") -> str:
+    head = f'<tr><th colspan="2" style="text-align:left;padding:2px 6px;background:#eceff1">{html.escape(title)}</th></tr>'
+    if not rows:
+        body = f'<tr><td colspan="2" style="padding:1px 6px;color:#666"><i>{html.escape(empty)}</i></td></tr>'
+    else:
+        body = "".join(f'<tr><td style="padding:1px 6px"><code>{html.escape(k)}</code></td>'
+                       f'<td style="padding:1px 6px;text-align:right">{v}</td></tr>' for k, v in rows)
+    return (f'<table class="zswapviz-kernel-table" style="font-size:12px;border-collapse:collapse;'
+            f'margin:0 18px 6px 0;align-self:flex-start">{head}{body}</table>')
+
+
+def kernel_summary_html(summary: dict) -> str:
+    """A :func:`zswapviz.kernel.kernel_summary` as HTML: tables of values, the notes, what could not be read and why.
+
+    Every value is escaped. A summary of a machine without zswap (or whose
+    counters are unreadable) shows the tables it has and the notes saying why.
+    """
+    from .kernel.summary import format_kernel_summary
+
+    z = summary.get("zswap") or {}
+    release = summary.get("kernel_release") or "unknown"
+    model = summary.get("model_kernel")
+    who = "as root" if summary.get("is_root") else "as a user (not root)"
+    head = (f'<div style="margin-bottom:4px"><b>Your kernel: {html.escape(str(release))}</b> · '
+            f'the model\'s profile: {html.escape(str(model)) if model else "none"} · read {who} at '
+            f'{html.escape(str(summary.get("time", "")))}</div>')
+    if z.get("available"):
+        params = [("enabled", _kv(z.get("enabled"))), ("compressor", _kv(z.get("compressor"))),
+                  ("max_pool_percent", _kv(z.get("max_pool_percent"))),
+                  ("= pool limit (pages)", _kv(summary.get("max_pool_pages"))),
+                  ("MemTotal (pages)", _kv(summary.get("memtotal_pages"))),
+                  ("accept_threshold_percent", _kv(z.get("accept_threshold_percent"))),
+                  ("shrinker_enabled", _kv(z.get("shrinker_enabled")))]
+    else:
+        params = []
+    tables = [_kernel_table("zswap parameters", params, "zswap is not in this kernel"),
+              _kernel_table("pool (debugfs zswap/)", [(k, _kv(v)) for k, v in (summary.get("pool") or {}).items()],
+                            "not readable: see the notes below"),
+              _kernel_table("swap-out since boot (/proc/vmstat, pages)",
+                            [(k, _kv(v)) for k, v in (summary.get("swap") or {}).items()], "not readable")]
+    mthp = summary.get("mthp") or {}
+    if mthp:
+        cols = ("zswpout", "swpout", "swpout_fallback")
+        head_row = "".join(f'<th style="padding:1px 6px;text-align:right">{c}</th>' for c in ("folio size", *cols))
+        rows = "".join(
+            f'<tr><td style="padding:1px 6px;text-align:right">{html.escape(folio_size_label(int(size) // 4))}</td>'
+            + "".join(f'<td style="padding:1px 6px;text-align:right">{_kv(stats.get(c))}</td>' for c in cols)
+            + "</tr>" for size, stats in mthp.items())
+        tables.append(f'<table class="zswapviz-kernel-table" style="font-size:12px;border-collapse:collapse;'
+                      f'margin:0 18px 6px 0;align-self:flex-start"><tr><th colspan="4" style="text-align:left;'
+                      f'padding:2px 6px;background:#eceff1">large folios swapped out since boot (mTHP stats, '
+                      f'folios)</th></tr><tr>{head_row}</tr>{rows}</table>')
+    else:
+        tables.append(_kernel_table("large folios (mTHP stats)", [], "this kernel has no per-size mTHP stats"))
+    notes = [n for n in summary.get("notes") or [] if not n.startswith("Not read:")]
+    unreadable = summary.get("unreadable") or []
+    out = [head, f'<div style="display:flex;flex-flow:row wrap">{"".join(tables)}</div>']
+    if notes:
+        out.append('<ul class="zswapviz-kernel-notes" style="margin:2px 0 4px 0;padding-left:20px">'
+                   + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+    if unreadable:
+        out.append('<div style="font-size:12px">Could not read:</div><table class="zswapviz-kernel-unreadable" '
+                   'style="font-size:12px;border-collapse:collapse;margin-left:14px">'
+                   + "".join(f'<tr><td style="padding:1px 6px"><code>{html.escape(str(u.get("what")))}</code></td>'
+                             f'<td style="padding:1px 6px">{html.escape(str(u.get("why")))}</td></tr>'
+                             for u in unreadable) + "</table>")
+    try:
+        text = format_kernel_summary(summary)
+    except (KeyError, TypeError, AttributeError):
+        text = ""
+    if text:
+        out.append(f'<details style="font-size:12px;margin-top:4px"><summary>as text (zswapviz lab status)</summary>'
+                   f'<pre style="font-size:11px">{html.escape(text)}</pre></details>')
+    return f'<div style="line-height:1.35">{"".join(out)}</div>'
+
+
+class KernelPanel:
+    """This machine's zswap now: parameters, pool and swap counters, mTHP stats, and what could not be read.
+
+    :attr:`summary` holds the plain dict of
+    :func:`zswapviz.kernel.kernel_summary` (read-only, no root needed: it
+    reads less without root or zswap and says why in its notes); "Refresh"
+    reads it again. *read* replaces ``kernel_summary`` (for tests and
+    recorded summaries).
+    """
+
+    def __init__(self, read: Callable[[], dict] | None = None) -> None:
+        self._read = read
+        #: The last summary read (a JSON-ready dict), or None if none could be read.
+        self.summary: dict | None = None
+        #: One sentence about the last failed read, or "".
+        self.message = ""
+        #: The exception behind a failed read, for developers.
+        self.last_error: BaseException | None = None
+        self.html = W.HTML()
+        self.html.add_class("zswapviz-kernel")
+        self.refresh_button = W.Button(description="Refresh", tooltip="read this machine's zswap again",
+                                       layout=W.Layout(width="auto"))
+        self.refresh_button.add_class("zswapviz-kernel-refresh")
+        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.widget = W.VBox([W.HBox([self.refresh_button]), self.html],
+                             layout=W.Layout(border="1px solid #b0bec5", padding="6px 10px", margin="4px 0"))
+        self.widget.add_class("zswapviz-kernel-panel")
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """Read this machine's zswap again and show it; False (and one sentence, the last read kept) on failure."""
+        try:
+            if self._read is not None:
+                summary = self._read()
+            else:
+                from .kernel import summary as kernel_summary_module
+
+                summary = kernel_summary_module.kernel_summary()
+            text = kernel_summary_html(summary)
+        except Exception as e:  # noqa: BLE001 - a panel shows a sentence, never a traceback
+            self.last_error = e
+            first = str(e).splitlines()[0] if str(e) else ""
+            self.message = _as_sentence(f"This machine's zswap could not be read: {type(e).__name__}: {first}"
+                                        .rstrip(": "))
+            shown = kernel_summary_html(self.summary) if self.summary else ""
+            self.html.value = (f'<div class="zswapviz-invalid" style="color:#b71c1c;font-weight:bold">'
+                               f'{html.escape(self.message)}</div>{shown}')
+            return False
+        self.summary, self.message, self.last_error = summary, "", None
+        self.html.value = text
+        return True
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
 
 
 class SideBySide:

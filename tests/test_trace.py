@@ -64,7 +64,7 @@ GOLDEN = {
 #: Every kernel function or counter update a step may name (mm/zswap.c,
 #: mm/page_io.c, mm/memcontrol.c, lib/xarray.c, mm/zsmalloc.c, mm/zpool.c).
 KERNEL_FNS = {
-    "swap_writepage", "swap_zeromap_folio_set", "zswap_store", "zswap_is_enabled",
+    "swap_writepage", "swap_writeout", "swap_zeromap_folio_set", "zswap_store", "zswap_is_enabled",
     "get_obj_cgroup_from_folio", "obj_cgroup_may_zswap", "shrink_memcg", "zswap_check_limits",
     "zswap_pool_current_get", "memcg_list_lru_alloc", "zswap_entry_cache_alloc",
     "crypto_acomp_compress", "mem_cgroup_zswap_writeback_enabled", "zswap_compress",

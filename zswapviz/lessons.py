@@ -21,7 +21,7 @@ a question (the question, then the same stop with the answer revealed).
 >>> lesson = load_lesson("walkthrough-64k")
 >>> run = lesson.runner()
 >>> run.number, run.trace.steps[run.step].fn
-(1, 'swap_writepage')
+(1, 'swap_writeout')
 >>> while run.next():
 ...     pass
 >>> run.at_end

@@ -53,6 +53,10 @@ class KernelProfile:
     batch_size: int = 1
     #: A model of code that was posted but never merged.
     unmerged: bool = False
+    #: The swap-out entry point's name: swap_writepage, or swap_writeout
+    #: once reclaim stopped calling ->writepage (the name the 6.18-era zswap
+    #: comments use, e.g. lore 20250730234059.4603-1-sj@kernel.org).
+    writeout_fn: str = "swap_writepage"
 
 
 _PROFILES = {
@@ -125,6 +129,7 @@ _PROFILES = {
             charge_in_store_page=True,
             store_incompressible=True,
             allocator="zsmalloc",
+            writeout_fn="swap_writeout",
         ),
         KernelProfile(
             name="batch8",
@@ -141,6 +146,7 @@ _PROFILES = {
             allocator="zsmalloc",
             batch_size=8,
             unmerged=True,
+            writeout_fn="swap_writeout",
         ),
     )
 }

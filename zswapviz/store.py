@@ -76,7 +76,7 @@ def swap_writepage(world: World, folio: Folio, faults: Faults | None = None):
     if world.touched is not None:
         world.touched.update(offsets)
     world.swap_cache.update(offsets)
-    yield ("swap_writepage", None, CHECK, nr)
+    yield (world.profile.writeout_fn, None, CHECK, nr)
 
     if folio.is_zero_filled():
         # swap_zeromap_folio_set: no zswap call, no I/O (0ca0c24e3211, v6.12)

@@ -58,6 +58,7 @@ def _p(page) -> str:
 
 _SENTENCES: dict[str, Callable[[int | None, int | None], str]] = {
     "swap_writepage": lambda p, a: f"Reclaim asks to swap out a folio of {a} page(s); it is locked in the swap cache.",
+    "swap_writeout": lambda p, a: f"Reclaim asks to swap out a folio of {a} page(s) (swap_writeout); it is locked in the swap cache.",
     "swap_zeromap_folio_set": lambda p, a: f"Every byte of the folio is zero: its {a} slot(s) are marked in the swap zeromap; zswap is not called and nothing is written.",
     "zswap_store": lambda p, a: f"zswap_store() starts on a folio of {a} page(s).",
     "zswap_is_enabled": lambda p, a: "zswap is disabled: nothing is stored, but stale entries of these slots must still go (check_old).",

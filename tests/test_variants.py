@@ -1,6 +1,7 @@
 """The review debate, runnable: kernel profiles, reference strategies, interleavings."""
 
 import json
+from dataclasses import replace
 import subprocess
 import sys
 from pathlib import Path
@@ -278,3 +279,14 @@ def test_unmerged_series_is_labelled_everywhere(tmp_path, capsys):
     html = export_html(Scenario(kernel="batch8"), tmp_path / "b8.html").read_text()
     assert "never merged" in html
     assert "never merged" not in export_html(Scenario(kernel="6.18"), tmp_path / "618.html").read_text()
+
+
+def test_builtin_race_scenarios_show_both_sides():
+    """race-realistic balances (-EEXIST from the swap cache); race-naive breaks the pool under the store."""
+    real = load_scenario("race-realistic").run()
+    assert not real.world.violations and real.world.stats["reject_reclaim_fail"] == 1
+    naive = load_scenario("race-naive").run()
+    assert any("put without a get" in v for v in naive.world.violations)
+    assert any("ref taken after release" in v for v in naive.world.violations)
+    merged = replace(load_scenario("race-naive"), refs="per-page").run()
+    assert not merged.world.violations

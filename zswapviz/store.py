@@ -196,8 +196,7 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
                 if drop:
                     yield from _put_many(world, pool, objcg, drop)
             # put_pool: the tryget ref; entries hold their own
-            pool.put()
-            _forget_released(world)
+            world.zswap_pool_put(pool)
             yield ("zswap_pool_put", None, ACCOUNT if ret else ROLLBACK, 1)
         if objcg is not None:
             # put_objcg
@@ -247,7 +246,6 @@ def _check_old(world: World, first: int, nr: int):
         if entry is not None:
             world.erased.add(offset)
             world.zswap_entry_free(entry)
-            _forget_released(world)
         yield ("xa_erase", offset, ROLLBACK, 0 if entry is None else entry.length)
 
 
@@ -262,8 +260,7 @@ def _get_many(world: World, pool, objcg, nr: int):
 
 def _put_many(world: World, pool, objcg, nr: int):
     """``percpu_ref_put_many`` and ``obj_cgroup_put_many``: drop *nr* refs each."""
-    pool.put(nr)
-    _forget_released(world)
+    world.zswap_pool_put(pool, nr)
     yield ("percpu_ref_put_many", None, ROLLBACK, nr)
     if objcg is not None:
         objcg.obj_cgroup_put(nr)
@@ -345,7 +342,6 @@ def _publish(world: World, entry: ZswapEntry, offset: int, pool, objcg, take_ref
     if old is not None:
         # A stale copy from an earlier swap-out of this slot
         world.zswap_entry_free(old)
-        _forget_released(world)
         yield ("zswap_entry_free", offset, PUBLISH, old.length)
     refs = world.refs
     if refs == "per-page":
@@ -378,8 +374,7 @@ def _publish(world: World, entry: ZswapEntry, offset: int, pool, objcg, take_ref
 def _drop_unpublished(world: World, offset: int, pool, objcg, early_refs: bool):
     """Free an entry that never reached the tree (and, in v9, its own refs)."""
     if early_refs:
-        pool.put()
-        _forget_released(world)
+        world.zswap_pool_put(pool)
         yield ("zswap_pool_put", offset, ROLLBACK, 1)
         if objcg is not None:
             objcg.obj_cgroup_put()
@@ -532,7 +527,6 @@ def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = 
                 yield ("xa_store", offset, PUBLISH, 0)
                 if old is not None:
                     world.zswap_entry_free(old)
-                    _forget_released(world)
                     yield ("zswap_entry_free", offset, PUBLISH, old.length)
                 if objcg is not None:
                     if world.params.cgroup_v2:
@@ -550,8 +544,7 @@ def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = 
                 ret = True
             else:
                 if pool is not None:
-                    pool.put()
-                    _forget_released(world)
+                    world.zswap_pool_put(pool)
                     yield ("zswap_pool_put", offset, ROLLBACK, 1)
                 world.inflight.pop(offset, None)
                 if world.touched is not None:
@@ -628,14 +621,6 @@ def zswap_compress(world: World, folio: Folio, index: int, entry: ZswapEntry, po
     return True
 
 
-def _forget_released(world: World) -> None:
-    """Drop pools whose last ref is gone from the pool list."""
-    for pool in world.pools:
-        if pool.released:
-            world.release_pools()
-            return
-
-
 def shrink_memcg(world: World, memcg: MemCgroup):
     """Try to write back one entry of *memcg* at store time; return 0 or -errno.
 
@@ -706,7 +691,6 @@ def zswap_writeback_entry(world: World, entry: ZswapEntry, respect_swapcache: bo
     if entry.objcg is not None:
         entry.objcg.zswpwb += 1
     world.zswap_entry_free(entry)
-    _forget_released(world)
     world.erased.add(offset)
     yield ("zswap_entry_free", offset, WRITEBACK, entry.length)
     world.on_disk.add(offset)
@@ -773,7 +757,6 @@ def zswap_load(world: World, offset: int, swapcache: bool = True, nr_pages: int 
     yield ("count_vm_event", offset, ACCOUNT, 1)
     if swapcache:
         world.zswap_entry_free(entry)
-        _forget_released(world)
         world.erased.add(offset)
         yield ("zswap_entry_free", offset, ACCOUNT, entry.length)
         world.in_memory.add(offset)
@@ -805,7 +788,6 @@ def invalidate_steps(world: World, offset: int, phase: str = ROLLBACK):
     yield ("xa_erase", offset, phase, 0 if entry is None else entry.length)
     if entry is not None:
         world.zswap_entry_free(entry)
-        _forget_released(world)
         world.erased.add(offset)
         yield ("zswap_entry_free", offset, phase, entry.length)
     return entry is not None
@@ -844,7 +826,6 @@ def compressor_switch_steps(world: World, compressor: str):
     world.params.compressor = compressor
     yield ("zswap_pool_create", None, CHECK, len(world.pools))
     if old is not None:
-        old.kill()
-        _forget_released(world)
+        world.zswap_pool_kill(old)
         yield ("percpu_ref_kill", None, ACCOUNT, old.refcount)
     return new.name

@@ -227,6 +227,18 @@ class World:
             self.zswap_pool_reached_full = False
         return self.zswap_pool_reached_full
 
+    def zswap_pool_put(self, pool: ZswapPool, nr: int = 1) -> None:
+        """``zswap_pool_put``: drop *nr* refs; a pool whose last ref went leaves the list."""
+        pool.put(nr)
+        if pool.released:
+            self.release_pools()
+
+    def zswap_pool_kill(self, pool: ZswapPool) -> None:
+        """``percpu_ref_kill`` on *pool*: it stops being current and lives while referenced."""
+        pool.kill()
+        if pool.released:
+            self.release_pools()
+
     def release_pools(self) -> None:
         """Take released pools off the list (``__zswap_pool_release``)."""
         self.released_pools.extend(p for p in self.pools if p.released)
@@ -281,7 +293,7 @@ class World:
                 entry.handle = None
             if not entry.pool_ref:
                 pool.problems.append(f"{pool.name}: put without a get (the entry at {where} was freed before its pool ref was taken)")
-            pool.put()
+            self.zswap_pool_put(pool)
         if entry.objcg is not None:
             if not entry.objcg_ref:
                 entry.objcg.objcg_problems.append(

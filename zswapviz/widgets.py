@@ -241,7 +241,32 @@ def _parse_pages(text) -> list[int]:
     return [_whole(t, "stale page", 0) for t in items]
 
 
-class Explorer:
+class _Stepper:
+    """What Explorer and SideBySide share: a slider and a Play widget over the steps."""
+
+    def _set_step_range(self, n: int) -> None:
+        """Let the slider and Play run over *n* steps, without triggering a step."""
+        self._syncing = True
+        try:
+            self.slider.max = max(n - 1, 0)
+            self.play.max = max(n - 1, 0)
+        finally:
+            self._syncing = False
+
+    def _show_step_in_controls(self) -> None:
+        """Move the slider and Play to :attr:`step`, without triggering a step."""
+        self._syncing = True
+        try:
+            self.slider.value = self.step
+            self.play.value = self.step
+        finally:
+            self._syncing = False
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+class Explorer(_Stepper):
     """Step through one scenario's recorded ``zswap_store()``: controls, step buttons, figure, counters.
 
     *scenario* is a :class:`~zswapviz.scenario.Scenario` or a built-in
@@ -924,12 +949,7 @@ class Explorer:
 
     def _after_run(self) -> None:
         n = len(self.trace)
-        self._syncing = True
-        try:
-            self.slider.max = max(n - 1, 0)
-            self.play.max = max(n - 1, 0)
-        finally:
-            self._syncing = False
+        self._set_step_range(n)
         self.buttons["failure"].disabled = self.trace.failure_index is None
         self.buttons["rollback"].disabled = not self.trace.rollback_indices
         self._lesson_refresh()
@@ -953,15 +973,8 @@ class Explorer:
                                  f'color:white;padding:4px 8px;border-radius:4px;max-width:420px">'
                                  f'{mark} {html.escape(text)}</div>')
         self.counters_html.value = _counters_html(self.counters)
-        self._syncing = True
-        try:
-            self.slider.value = self.step
-            self.play.value = self.step
-        finally:
-            self._syncing = False
+        self._show_step_in_controls()
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def _counters_html(df, columns=("value", "change"), per_row: int = 3) -> str:
@@ -1143,7 +1156,7 @@ class KernelPanel:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-class SideBySide:
+class SideBySide(_Stepper):
     """Two variants of one scenario, stepped together: shared step controls, a figure each.
 
     *a* and *b* are values for :meth:`Explorer.set` that make the variants
@@ -1281,25 +1294,12 @@ class SideBySide:
         self._after_run()
 
     def _after_run(self) -> None:
-        n = max(len(s.trace) for s in self.sides)
-        self._syncing = True
-        try:
-            self.slider.max = n - 1
-            self.play.max = n - 1
-        finally:
-            self._syncing = False
+        self._set_step_range(max(len(s.trace) for s in self.sides))
 
     def _refresh(self) -> None:
         self.counters_html.value = _counters_html(self.counters, columns=self.labels, per_row=2)
-        self._syncing = True
-        try:
-            self.slider.value = self.step
-            self.play.value = self.step
-        finally:
-            self._syncing = False
+        self._show_step_in_controls()
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def _variant_labels(a: dict, b: dict) -> tuple[str, str]:

@@ -62,7 +62,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from ..errors import UsageError
-from .counters import THP_DIR, ZSWAP_DEBUGFS, ZSWAP_PARAMS, delta, read_counters
+from .counters import THP_DIR, ZSWAP_DEBUGFS, ZSWAP_PARAMS, delta, mthp_sizes_kb, read_counters
 
 __all__ = [
     "HOOK_ENV",
@@ -137,16 +137,7 @@ def anon_folio_sizes_kb() -> list[int]:
     Those are the ``hugepages-<N>kB`` directories that have an ``enabled``
     file (``hugepages-8kB`` exists for shmem stats only on x86-64).
     """
-    try:
-        names = os.listdir(THP_DIR)
-    except OSError:
-        return []
-    sizes = []
-    for name in names:
-        if name.startswith("hugepages-") and name.endswith("kB"):
-            if os.path.exists(os.path.join(THP_DIR, name, "enabled")):
-                sizes.append(int(name[len("hugepages-"):-2]))
-    return sorted(sizes)
+    return [kb for kb in mthp_sizes_kb() if os.path.exists(os.path.join(THP_DIR, f"hugepages-{kb}kB", "enabled"))]
 
 
 def _pmd_size_kb() -> int:

@@ -511,16 +511,7 @@ class ZsPool:
             st.zspages -= 1
             self.pages_allocated -= st.pages
             return
-        # insert_zspage at the head of the new group.
-        first = heads[new_group]
-        zspage.prev = None
-        zspage.next = first
-        if first is None:
-            st.mask |= 1 << new_group
-        else:
-            first.prev = zspage
-        heads[new_group] = zspage
-        zspage.fullness = new_group
+        self._putback(st, zspage)
 
     def zs_compact(self) -> int:
         """Move objects out of sparse zspages into dense ones; return pages freed.

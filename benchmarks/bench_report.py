@@ -26,6 +26,7 @@ TIME_BUDGET = 10.0
 def main(name: str = "thp-2m") -> int:
     t0 = time.perf_counter()
     from zswapviz import report
+    from zswapviz.views.report import figures
     from zswapviz.lessons import resolve_scenario
 
     imports = time.perf_counter() - t0
@@ -43,9 +44,9 @@ def main(name: str = "thp-2m") -> int:
         t = time.perf_counter()
         data = report.encode_trace(trace)
         t_encode = time.perf_counter() - t
-        report._trace_figures(trace)  # warm-up of matplotlib's text and image paths
+        figures.trace_figures(trace)  # warm-up of matplotlib's text and image paths
         t = time.perf_counter()
-        report._trace_figures(trace)
+        figures.trace_figures(trace)
         t_figures = time.perf_counter() - t
         t = time.perf_counter()
         report.export_html(trace, out)

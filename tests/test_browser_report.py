@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from browser_util import ConsoleLog, launch_chromium, sync_playwright
 
-from zswapviz.lessons import Lesson, load_lesson, resolve_scenario, snapshot_ledger
+from zswapviz.lessons import LEDGER_KEYS, Lesson, load_lesson, resolve_scenario, snapshot_ledger
 from zswapviz.report import Variant, export_all
 from zswapviz.scenario import SCENARIO_DIR
 
@@ -167,6 +167,7 @@ def assert_shows(opened: Opened, trace, k: int, index: int = 0) -> None:
     assert shown["states"] == [c.state for c in snap.cells]
     assert shown["here"] == (-1 if step.page is None else step.page)
     want = _ledger_text(snapshot_ledger(snap))
+    assert set(LEDGER_KEYS) <= set(shown["ledger"]), f"ledger rows shown: {sorted(shown['ledger'])}"
     assert shown["ledger"] == {key: want[key] for key in shown["ledger"]}
 
 
@@ -357,11 +358,20 @@ def test_markup_probes_pop_up_nothing(site, open_page):
     assert opened.page.locator("h1").text_content() == PROBE
     opened.page.keyboard.press("p")
     pres = opened.page.locator(".zv-present")
-    for _ in range(len(lesson.runner().frames)):
+    run = lesson.runner()
+    while True:
+        assert pres.get_attribute("data-stop") == str(run.number)
         assert pres.locator(".zv-p-note").text_content() == PROBE
+        assert pres.locator(".zv-p-q").is_visible() == bool(run.question)
+        assert pres.locator(".zv-p-a").is_visible() == (run.answer is not None)
+        if run.answer is not None:
+            assert pres.locator(".zv-p-a").text_content() == f"Answer: {PROBE}"
+        if run.variant:
+            assert PROBE in pres.locator(".zv-p-where").text_content()
+        if not run.next():
+            break
         opened.page.keyboard.press("ArrowRight")
-    assert pres.locator(".zv-p-a").text_content() == f"Answer: {PROBE}" or pres.get_attribute("data-stop") == "2"
-    assert PROBE in pres.locator(".zv-p-where").text_content()
+    assert run.revealed is False and run.number == 2  # the probe lesson ends on its second stop
     opened.check_clean()
     opened = open_page(site / "index.html")
     assert PROBE in opened.page.locator("body").text_content()

@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from zswapviz import cli, report
+from zswapviz import cli
 from zswapviz.errors import UsageError
 from zswapviz.lessons import LEDGER_KEYS, Lesson, resolve_scenario, snapshot_ledger
 from zswapviz.model.world import CELL_STATES
@@ -37,6 +37,7 @@ from zswapviz.report import (
     write_atomic,
 )
 from zswapviz.scenario import SCENARIO_DIR
+from zswapviz.views.report import export, figures, page
 
 #: Markup, template and unicode probes fed through every text field.
 PROBES = (
@@ -95,7 +96,7 @@ def assert_no_injection(html_text: str) -> _Collect:
         if tag == "img":
             assert attrs.get("src", "").startswith("data:image/png;base64,"), attrs
         assert tag not in ("iframe", "object", "embed", "base", "form"), tag
-    js = report._asset("player.js")
+    js = page.script()
     code = [s for attrs, s in doc.scripts if attrs.get("type") != "application/json"]
     assert code == [js]
     for attrs, text in doc.scripts:
@@ -249,7 +250,7 @@ def test_probes_in_a_comparison_title_are_escaped(probe_scenario):
 
 def test_json_data_cannot_close_its_script_element():
     """Embedded JSON escapes <, > and & so a step text cannot end the script element."""
-    text = report._data_script("x", {"t": "</script><script>alert(1)</script> & <!--"})
+    text = page.data_script("x", {"t": "</script><script>alert(1)</script> & <!--"})
     assert text.count("</script>") == 1 and "<!--" not in text
     assert json.loads(text[text.index(">") + 1:-len("</script>")]) == {"t": "</script><script>alert(1)</script> & <!--"}
 
@@ -271,7 +272,7 @@ def test_a_failure_while_rendering_leaves_the_old_file_and_no_temporary(tmp_path
     def boom(*a, **k):
         raise RuntimeError("drawing failed")
 
-    monkeypatch.setattr(report, "_trace_figures", boom)
+    monkeypatch.setattr(figures, "trace_figures", boom)
     with pytest.raises(RuntimeError):
         export_html("demo", out)
     assert out.read_text() == "old"
@@ -283,7 +284,7 @@ def test_a_failing_rename_leaves_no_temporary(tmp_path, monkeypatch):
     def fail(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report.os, "replace", fail)
+    monkeypatch.setattr(export.os, "replace", fail)
     with pytest.raises(UsageError, match="No space left on device"):
         write_atomic(tmp_path / "r.html", "x")
     assert list(tmp_path.iterdir()) == []
@@ -479,3 +480,19 @@ def test_export_to_a_trace_from_python(tmp_path):
     out2 = export_lesson("walkthrough-64k", tmp_path / "l.html")
     out3 = export_comparison("demo", ["6.13", "6.14"], tmp_path / "c.html")
     assert out2.exists() and out3.exists()
+
+
+def test_no_machine_path_inside_a_report_comparison_or_lesson(tmp_path):
+    """Handouts name files, never folders: no path of this machine in any report, comparison or lesson."""
+    scen = tmp_path / "deep" / "folder"
+    scen.mkdir(parents=True)
+    shutil.copy(SCENARIO_DIR / "demo.json", scen / "mine.json")
+    (scen / "pages.bin").write_bytes(b"zswap!!!" * 512 * 6 + bytes(range(256)) * 32)
+    (scen / "file.json").write_text(json.dumps({"folio_size": "16K", "pages": {"file": "pages.bin"}}))
+    folders = [str(tmp_path), str(SCENARIO_DIR.parent.parent), os.path.expanduser("~")]
+    pages = [render_html(str(scen / "mine.json")), render_html(str(scen / "file.json")),
+             render_comparison(str(scen / "file.json"), ["6.13", "6.14"]), render_lesson("walkthrough-64k")]
+    for html_text in pages:
+        assert "mine.json" in html_text or "file.json" in html_text or "walkthrough-64k" in html_text
+        for folder in folders:
+            assert folder not in html_text

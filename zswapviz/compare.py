@@ -17,7 +17,7 @@ from .errors import UsageError
 from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
 from .scenario import Scenario, ledger
 
-__all__ = ["batching_cost", "compare_variants", "measure_compress_us"]
+__all__ = ["batching_cost", "compare_variants", "measure_compress_us", "variant_row"]
 
 _COUNTERS = ("zswpout", "pswpout", "swpout_zero", "stored_incompressible_pages", "pool_limit_hit",
              "reject_compress_poor", "reject_compress_fail", "reject_alloc_fail",
@@ -42,17 +42,22 @@ def compare_variants(scenario: Scenario, kernels: Iterable[str] | None = None,
                 check_refs(strategy, kernel)
             except UsageError:
                 continue
-            trace = replace(scenario, kernel=kernel, refs=strategy).run()
-            world = trace.world
-            row = {"kernel": kernel, "refs": strategy, "unmerged": get_profile(kernel).unmerged,
-                   "outcome": ",".join(str(r) for r in trace.results),
-                   "stored": all(r == "zswap" for r in trace.results), "steps": len(trace)}
-            row.update(ledger(trace))
-            row.update({k: world.stats[k] for k in _COUNTERS})
-            row["violations"] = list(world.violations)
-            row["ok"] = not world.violations
-            rows.append(row)
+            rows.append(variant_row(replace(scenario, kernel=kernel, refs=strategy).run()))
     return pd.DataFrame(rows)
+
+
+def variant_row(trace) -> dict:
+    """One row of :func:`compare_variants` from a recorded trace (no run of its own)."""
+    world = trace.world
+    row = {"kernel": trace.meta["kernel"], "refs": trace.meta["refs"],
+           "unmerged": get_profile(trace.meta["kernel"]).unmerged,
+           "outcome": ",".join(str(r) for r in trace.results),
+           "stored": all(r == "zswap" for r in trace.results), "steps": len(trace)}
+    row.update(ledger(trace))
+    row.update({k: world.stats[k] for k in _COUNTERS})
+    row["violations"] = list(world.violations)
+    row["ok"] = not world.violations
+    return row
 
 
 def measure_compress_us(scenario: Scenario, repeat: int = 3) -> list[float]:

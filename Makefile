@@ -12,9 +12,11 @@ STAMP   = $(VENV)/.installed
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.allow_root=True notebooks/01-walkthrough.ipynb
 
-# The same explorer without code, for a classroom: Voila serves the notebook.
+# The same explorer without code, for a classroom: Voila serves the notebook,
+# with the repository's template (share/jupyter/voila/templates/zswapviz:
+# nothing fetched from a CDN, so it works offline).
 app: $(STAMP)
-	$(VENV)/bin/voila --Voila.ip=127.0.0.1 --ServerApp.allow_root=True notebooks/01-walkthrough.ipynb
+	JUPYTER_PATH=$(CURDIR)/share/jupyter $(VENV)/bin/voila --Voila.ip=127.0.0.1 --ServerApp.allow_root=True --template=zswapviz notebooks/01-walkthrough.ipynb
 
 # The step-by-step trace of a 64 KiB folio failing at page 5, as text.
 demo: $(STAMP)

@@ -26,8 +26,8 @@ TIME_BUDGET = 10.0
 def main(name: str = "thp-2m") -> int:
     t0 = time.perf_counter()
     from zswapviz import report
-    from zswapviz.views.report import figures
     from zswapviz.lessons import resolve_scenario
+    from zswapviz.views.report import figures
 
     imports = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as d:

@@ -23,7 +23,13 @@ from pathlib import Path
 import pytest
 from browser_util import ConsoleLog, launch_chromium, sync_playwright
 
-from zswapviz.lessons import LEDGER_KEYS, Lesson, load_lesson, resolve_scenario, snapshot_ledger
+from zswapviz.lessons import (
+    LEDGER_KEYS,
+    Lesson,
+    load_lesson,
+    resolve_scenario,
+    snapshot_ledger,
+)
 from zswapviz.report import Variant, export_all
 from zswapviz.scenario import SCENARIO_DIR
 

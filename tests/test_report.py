@@ -37,7 +37,8 @@ from zswapviz.report import (
     write_atomic,
 )
 from zswapviz.scenario import SCENARIO_DIR
-from zswapviz.views.report import export, figures, page
+from zswapviz.views.report import export, figures
+from zswapviz.views.report import page as shell
 
 #: Markup, template and unicode probes fed through every text field.
 PROBES = (
@@ -96,7 +97,7 @@ def assert_no_injection(html_text: str) -> _Collect:
         if tag == "img":
             assert attrs.get("src", "").startswith("data:image/png;base64,"), attrs
         assert tag not in ("iframe", "object", "embed", "base", "form"), tag
-    js = page.script()
+    js = shell.script()
     code = [s for attrs, s in doc.scripts if attrs.get("type") != "application/json"]
     assert code == [js]
     for attrs, text in doc.scripts:
@@ -250,7 +251,7 @@ def test_probes_in_a_comparison_title_are_escaped(probe_scenario):
 
 def test_json_data_cannot_close_its_script_element():
     """Embedded JSON escapes <, > and & so a step text cannot end the script element."""
-    text = page.data_script("x", {"t": "</script><script>alert(1)</script> & <!--"})
+    text = shell.data_script("x", {"t": "</script><script>alert(1)</script> & <!--"})
     assert text.count("</script>") == 1 and "<!--" not in text
     assert json.loads(text[text.index(">") + 1:-len("</script>")]) == {"t": "</script><script>alert(1)</script> & <!--"}
 

@@ -28,7 +28,13 @@ escaped, and paths are shown by file name only.
 from __future__ import annotations
 
 from .commands import add_commands
-from .comparison import Variant, export_comparison, parse_variant, render_comparison, variant_table
+from .comparison import (
+    Variant,
+    export_comparison,
+    parse_variant,
+    render_comparison,
+    variant_table,
+)
 from .encode import encode_trace
 from .export import write_atomic
 from .index import NOTEBOOK_DIR, export_all

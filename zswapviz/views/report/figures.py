@@ -14,6 +14,7 @@ from ...model.world import CELL_STATES
 from ...trace import Trace
 from .page import esc
 
+
 def _figure(draw, size) -> tuple[str, dict | None]:
     """Draw with Agg; return (base64 PNG, marker geometry of the step axis or None)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -10,7 +10,14 @@ from . import figures
 from .encode import encode_trace
 from .export import check_out, write_atomic
 from .page import data_script, esc, footer, page
-from .sections import outcome_html, player_html, scenario_html, shown_path, subtitle, verdict_html
+from .sections import (
+    outcome_html,
+    player_html,
+    scenario_html,
+    shown_path,
+    subtitle,
+    verdict_html,
+)
 
 
 def render_lesson(lesson: Lesson | str | os.PathLike) -> str:
@@ -47,10 +54,10 @@ def render_lesson(lesson: Lesson | str | os.PathLike) -> str:
         f"<h1>{esc(lesson.title)}</h1>",
         f'<p class="zv-sub">A lesson in {len(lesson.stops)} stops \u00b7 {esc(shown_path(lesson.origin))}</p>',
         f'<div class="zv-notes">{esc(lesson.summary)}</div>' if lesson.summary else "",
-        '<p><button type="button" class="zv-btn zv-big" data-zv-present="1">Present (P)</button> '
-        '<span class="zv-sub">Full screen, one stop per screen: \u2192 / PageDown / space for the next stop or answer, '
-        "\u2190 to go back, Esc to leave. Open this file with <code>#present</code> at the end of its address to start "
-        "there.</span></p>",
+        ('<p><button type="button" class="zv-btn zv-big" data-zv-present="1">Present (P)</button> '
+         '<span class="zv-sub">Full screen, one stop per screen: \u2192 / PageDown / space for the next stop or answer, '
+         "\u2190 to go back, Esc to leave. Open this file with <code>#present</code> at the end of its address to start "
+         "there.</span></p>"),
         "<h2>Stops</h2>", f'<ol class="zv-stops">{"".join(stops_html)}</ol>',
         *players,
         "<h2>Scenario</h2>", scenario_html(lesson.trace(None), lesson.scenario),

@@ -14,7 +14,7 @@ import hashlib
 import html
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 #: The page template, the style sheet and the script.
@@ -38,7 +38,7 @@ def data_script(script_id: str, obj) -> str:
     return f'<script type="application/json" id="{esc(script_id)}">{json_for_html(obj)}</script>'
 
 
-@lru_cache(maxsize=None)
+@cache
 def asset(name: str) -> str:
     """The text of one file of ``assets/``."""
     return (ASSETS / name).read_text(encoding="utf-8")

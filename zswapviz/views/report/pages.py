@@ -9,7 +9,15 @@ from . import figures
 from .encode import encode_trace
 from .export import check_out, write_atomic
 from .page import data_script, esc, footer, page
-from .sections import as_trace, numbers_html, outcome_html, player_html, scenario_html, subtitle, verdict_html
+from .sections import (
+    as_trace,
+    numbers_html,
+    outcome_html,
+    player_html,
+    scenario_html,
+    subtitle,
+    verdict_html,
+)
 
 
 def render_html(source, *, title: str | None = None) -> str:

@@ -116,6 +116,7 @@ def _build_parser() -> _Parser:
     demo = sub.add_parser("demo", help="store a 64 KiB folio failing at page 5 and print every step")
     demo.add_argument("--kernel", default=DEFAULT_KERNEL, help=f"one of {', '.join(KERNEL_NAMES)}")
     demo.add_argument("--compressor", default="zstd")
+    demo.add_argument("--source", action="store_true", help="print each step's line of the release's listing beside it")
     sim.set_defaults(func=_simulate)
     demo.set_defaults(func=_demo)
     _add_module_commands(sub)
@@ -125,7 +126,7 @@ def _build_parser() -> _Parser:
 #: Modules that add subcommands: each has ``add_commands(subparsers)`` that
 #: adds parsers whose ``func`` default takes the parsed args and returns an
 #: exit status. A module not (yet) present is skipped.
-_COMMAND_MODULES = ("zswapviz.search", "zswapviz.report", "zswapviz.kernel.cli")
+_COMMAND_MODULES = ("zswapviz.search", "zswapviz.report", "zswapviz.kernel.cli", "zswapviz.listings")
 
 
 def _add_module_commands(sub) -> None:
@@ -228,7 +229,7 @@ def _demo(args) -> int:
         print(f"NOTE: a model of code that was never merged: {get_profile(args.kernel).title}")
     print(scenario.notes)
     print()
-    print(trace.to_text())
+    print(trace.to_text(source=args.source))
     print()
     print("Final ledger:")
     for key, value in ledger(trace).items():

@@ -169,12 +169,21 @@ class Trace:
         """Indices of the rollback steps."""
         return self.find(phase="rollback")
 
-    def to_text(self) -> str:
-        """The steps as readable lines: index, phase, function, page, sentence."""
+    def to_text(self, source: bool = False) -> str:
+        """The steps as readable lines: index, phase, function, page, sentence.
+
+        With *source*, each step's line of its release's listing
+        (:mod:`zswapviz.listings`) comes between the page and the sentence.
+        """
+        code = None
+        if source:
+            from .listings import source_column
+            code = [c if len(c) <= 72 else c[:71] + "~" for c in source_column(self)]
         lines = []
-        for s in self.steps:
+        for k, s in enumerate(self.steps):
             page = "" if s.page is None else f"p{s.page}"
-            lines.append(f"{s.index:4d}  {s.phase:9s} {s.fn:37s} {page:4s} {s.text}")
+            middle = "" if code is None else f"{code[k]:72s}  "
+            lines.append(f"{s.index:4d}  {s.phase:9s} {s.fn:37s} {page:4s} {middle}{s.text}")
         return "\n".join(lines)
 
     def to_dataframe(self):

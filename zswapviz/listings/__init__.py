@@ -66,6 +66,7 @@ __all__ = [
     "listing_json",
     "locate",
     "parse_side",
+    "reached_lines",
     "source_column",
 ]
 
@@ -448,6 +449,18 @@ def code_lines(trace) -> list:
     for step in trace.steps:
         hit = _locate_index(listing.kernel, listing.refs, step)
         out.append(None if hit is None else (listing.functions[hit[0]].name, hit[1]))
+    return out
+
+
+def reached_lines(traces) -> set[str]:
+    """The data lines (``file:line``) that the steps of *traces* are at."""
+    out = set()
+    for trace in traces:
+        listing = _trace_listing(trace)
+        for step in trace.steps:
+            hit = _locate_index(listing.kernel, listing.refs, step)
+            if hit is not None:
+                out.add(listing.functions[hit[0]].lines[hit[1]].where)
     return out
 
 

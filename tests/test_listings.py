@@ -244,3 +244,16 @@ def test_no_machine_paths_or_private_notes_in_the_data():
 
 def test_scenario_dir_is_the_corpus():
     assert SCENARIO_DIR.is_dir() and list(SCENARIO_DIR.glob("*.json"))
+
+
+def test_the_view_model_carries_the_runs_listing_and_lines():
+    """The view model's code part is the run's own listing (release and refs) and every step's line."""
+    from zswapviz.views.viewmodel import view_model
+
+    trace = load_scenario("race-realistic").run()
+    vm = view_model(trace)
+    assert vm["listings"]["kernel"] == "6.18" and vm["listings"]["refs"] == "batch-after"
+    code = vm["code"]
+    got = [None if f < 0 else (code["functions"][f], ln) for f, ln in zip(code["fn"], code["line"])]
+    assert got == code_lines(trace)
+    assert len(code["call"]) == len(trace.steps)

@@ -379,21 +379,20 @@ def _code(trace: Trace) -> tuple[dict | None, object]:
         from .. import listings
     except ImportError:
         return None, None
-    code_lines = getattr(listings, "code_lines", None)
-    listing_json = getattr(listings, "listing_json", None)
-    if code_lines is None or listing_json is None:
+    code_view = getattr(listings, "code_view", None)
+    if code_view is None:
         return None, None
-    lines = code_lines(trace)
+    # the listing of the run's release and reference strategy, and per step
+    # [function index, line index, call id] in it (-1s for no line)
+    view = code_view(trace)
+    names = [f["name"] for f in view["listing"]["functions"]]
     fns = _Table()
-    fn_col, line_col = [], []
-    for item in lines:
-        if item is None:
-            fn_col.append(-1)
-            line_col.append(-1)
-        else:
-            fn_col.append(fns.index(str(item[0])))
-            line_col.append(int(item[1]))
-    return {"functions": fns.items, "fn": fn_col, "line": line_col}, listing_json(trace.meta.get("kernel"))
+    fn_col, line_col, call_col = [], [], []
+    for fi, li, call in view["steps"]:
+        fn_col.append(-1 if fi < 0 else fns.index(names[fi]))
+        line_col.append(li)
+        call_col.append(call)
+    return {"functions": fns.items, "fn": fn_col, "line": line_col, "call": call_col}, view["listing"]
 
 
 def view_model(trace: Trace, label: str = "") -> dict:

@@ -257,3 +257,14 @@ def test_the_view_model_carries_the_runs_listing_and_lines():
     got = [None if f < 0 else (code["functions"][f], ln) for f, ln in zip(code["fn"], code["line"])]
     assert got == code_lines(trace)
     assert len(code["call"]) == len(trace.steps)
+
+
+def test_lesson_stops_point_at_their_line():
+    from zswapviz.lessons import load_lesson
+    from zswapviz.views.viewmodel import lesson_view
+
+    lesson = load_lesson("walkthrough-64k")
+    view = lesson_view(lesson)
+    for stop, item in zip(lesson.stops, view["stops"]):
+        trace = lesson.traces[stop.variant]
+        assert tuple(item["line"]) == code_lines(trace)[stop.step]

@@ -467,6 +467,22 @@ def _stop_answer(stop) -> str | None:
     return None
 
 
+def _stop_line(lesson, stop) -> list | None:
+    """The listing line a lesson stop points at: its own ``line`` field if it has one, else its step's line."""
+    own = getattr(stop, "line", None)
+    if own:
+        return [str(own[0]), int(own[1])]
+    try:
+        from ..listings import locate
+    except ImportError:
+        return None
+    trace = lesson.traces.get(stop.variant)
+    if trace is None or not 0 <= stop.step < len(trace.steps):
+        return None
+    hit = locate(trace.meta.get("kernel", "6.18"), trace.steps[stop.step], trace.meta.get("refs", "per-page"))
+    return None if hit is None else [hit[0], hit[1]]
+
+
 def lesson_view(lesson, teacher: bool = False) -> dict:
     """A lesson for the renderer: its stops, its click frames, and the view model of every trace they step through.
 
@@ -480,6 +496,9 @@ def lesson_view(lesson, teacher: bool = False) -> dict:
     for stop in lesson.stops:
         item = {"number": stop.number, "step": stop.step, "title": stop.title, "note": stop.note,
                 "question": stop.question, "answer": stop.answer, "variant": stop.variant or ""}
+        line = _stop_line(lesson, stop)
+        if line is not None:
+            item["line"] = line
         if teacher:
             item["teacher"] = _stop_answer(stop) or ""
             extra = getattr(stop, "teacher_note", None)

@@ -132,7 +132,8 @@ class _Pattern:
     @property
     def weight(self) -> int:
         """How specific the pattern is (the most specific match wins)."""
-        return bool(self.phases) + (self.cls is not None) + (self.scope is not None)
+        exact = self.cls is not None and self.cls not in _CLASSES
+        return bool(self.phases) + (self.cls is not None) + exact + (self.scope is not None)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def write_page(path: Path, vms: list[dict]) -> Path:
     roots = "".join(f'<div id="pane{i}"></div>' for i in range(len(vms)))
     path.write_text(
         "<!doctype html><html><head><meta charset='utf-8'><title>pane</title></head><body>"
-        f"{roots}<script>{PANE.read_text()}</script>"
+        f"{roots}<script>{PANE.read_text().replace('export function drawCodePane', 'function drawCodePane')}</script>"
         f"<script>window.VMS = {data}; window.JUMPS = [];"
         "document.body.dataset.ready = '1';</script></body></html>",
         encoding="utf-8")
@@ -89,10 +89,11 @@ def open_offline(browser, path: Path, viewport=(1280, 900)):
 
 DRAW = """([i, k, opts]) => {
   const root = document.getElementById('pane' + i);
-  const o = Object.assign({onJump: j => window.JUMPS.push(j)}, opts || {});
+  const o = Object.assign({goto: j => window.JUMPS.push(j)}, opts || {});
   if (o.otherIndex !== undefined) o.other = window.VMS[o.otherIndex];
   const r = drawCodePane(root, window.VMS[i], k, o);
   const cur = root.querySelector('.zcp-current');
+  if (root.dataset.fn !== (r.fn || '') || root.dataset.line !== (r.fn ? String(r.line) : '')) throw new Error('dataset');
   return {fn: r.fn, line: r.line, text: cur ? cur.querySelector('.zcp-text').textContent : null,
           classes: cur ? cur.className : '', done: root.querySelectorAll('.zcp-done').length,
           rollback: root.querySelectorAll('.zcp-rollback').length,

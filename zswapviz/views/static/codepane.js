@@ -11,9 +11,15 @@
  * The first call builds the pane; later calls only move classes (the DOM of
  * a function is built once and kept), so stepping stays cheap.
  *
+ * The player (player.js) inlines this ES module: it exports only
+ * drawCodePane; every other top-level name starts with "codepane_". All
+ * text goes through textContent. The root's data-fn and data-line name the
+ * current line (for tests).
+ *
  * opts:
- *   onJump(step)   called when a line is clicked, with the next step (after
- *                  the current one, wrapping) whose line it is: "run to here".
+ *   goto(step)     called when a line is clicked, with the next step (after
+ *                  the current one, wrapping) whose line it is: "run to here"
+ *                  (onJump is accepted as another name for it).
  *   other          the other run's view model in a side-by-side view: the
  *                  listing is aligned with the other release's same function
  *                  (blank rows where one side has no line) and the lines that
@@ -24,280 +30,278 @@
  *
  * Written for the zswapviz project; no dependencies, no network.
  */
-(function (global) {
-  "use strict";
+const codepane_STYLE_ID = "zcp-style";
+const codepane_CSS = [
+  ".zcp{font:13px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#1d2330;background:#fbfbfd;",
+  "border:1px solid #d5d9e2;border-radius:6px;overflow:auto;max-height:32em}",
+  ".zcp-present .zcp,.present .zcp{font-size:18px;max-height:24em}",
+  ".zcp-present .zcp-legend,.present .zcp-legend{font-size:14px}",
+  ".zcp-head{position:sticky;top:0;background:#eef1f7;padding:.3em .6em;border-bottom:1px solid #d5d9e2;",
+  "font-family:system-ui,sans-serif;display:flex;gap:.8em;codepane_align-items:baseline;flex-wrap:wrap}",
+  ".zcp-name{font-weight:600;font-family:ui-monospace,Menlo,Consolas,monospace}",
+  ".zcp-file{color:#5a6273}.zcp-head a{color:#2451b3}",
+  ".zcp-none{padding:.5em .8em;color:#5a6273;font-family:system-ui,sans-serif}",
+  ".zcp-body{padding:.2em 0}",
+  ".zcp-line{display:flex;white-space:pre;padding:0 .6em 0 0;cursor:pointer;border-left:4px solid transparent}",
+  ".zcp-line:hover{background:#eef3ff}",
+  ".zcp-no{flex:0 0 2.6em;text-align:right;padding-right:.8em;color:#8b93a3;user-select:none}",
+  ".zcp-text{flex:1 1 auto}",
+  ".zcp-why{display:none;white-space:normal;font:12px/1.3 system-ui,sans-serif;color:#41526e;",
+  "padding:.1em .6em .3em 3.4em;background:#f3f6fb}",
+  ".zcp-present .zcp-why,.present .zcp-why{font-size:16px}",
+  ".zcp-line.zcp-has-why .zcp-text::after{content:' \\2139';color:#6b7da0}",
+  ".zcp-context .zcp-text{color:#6e7685}",
+  ".zcp-label .zcp-text{color:#7a3e9d;font-weight:600}",
+  ".zcp-done{background:#eef7ee}",
+  ".zcp-rollback{background:#fff4e0;border-left-color:#e39b2a}",
+  ".zcp-failed{background:#fde2e2;border-left-color:#c62828}",
+  ".zcp-failed .zcp-text{color:#9b1c1c}",
+  ".zcp-current{background:#fff3a8;border-left-color:#1d4ed8;font-weight:600}",
+  ".zcp-current.zcp-failed{background:#f8b4b4}",
+  ".zcp-current+.zcp-why,.zcp-pointed+.zcp-why{display:block}",
+  ".zcp-pointed{outline:2px dashed #1d4ed8;outline-offset:-2px}",
+  ".zcp-differs .zcp-no{color:#b45309;font-weight:700}",
+  ".zcp-differs{box-shadow:inset 3px 0 0 #f59e0b}",
+  ".zcp-filler{color:transparent;cursor:default;background:repeating-linear-gradient(135deg,#f3f4f6 0 4px,#fbfbfd 4px 8px)}",
+  ".zcp-legend{font:11px system-ui,sans-serif;color:#5a6273;padding:.2em .6em;border-top:1px solid #e3e6ee}",
+  ".zcp-legend span{display:inline-block;padding:0 .4em;margin-right:.4em;border-radius:3px}"
+].join("\n");
 
-  var STYLE_ID = "zcp-style";
-  var CSS = [
-    ".zcp{font:13px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#1d2330;background:#fbfbfd;",
-    "border:1px solid #d5d9e2;border-radius:6px;overflow:auto;max-height:32em}",
-    ".zcp-present .zcp,.present .zcp{font-size:18px;max-height:24em}",
-    ".zcp-present .zcp-legend,.present .zcp-legend{font-size:14px}",
-    ".zcp-head{position:sticky;top:0;background:#eef1f7;padding:.3em .6em;border-bottom:1px solid #d5d9e2;",
-    "font-family:system-ui,sans-serif;display:flex;gap:.8em;align-items:baseline;flex-wrap:wrap}",
-    ".zcp-name{font-weight:600;font-family:ui-monospace,Menlo,Consolas,monospace}",
-    ".zcp-file{color:#5a6273}.zcp-head a{color:#2451b3}",
-    ".zcp-none{padding:.5em .8em;color:#5a6273;font-family:system-ui,sans-serif}",
-    ".zcp-body{padding:.2em 0}",
-    ".zcp-line{display:flex;white-space:pre;padding:0 .6em 0 0;cursor:pointer;border-left:4px solid transparent}",
-    ".zcp-line:hover{background:#eef3ff}",
-    ".zcp-no{flex:0 0 2.6em;text-align:right;padding-right:.8em;color:#8b93a3;user-select:none}",
-    ".zcp-text{flex:1 1 auto}",
-    ".zcp-why{display:none;white-space:normal;font:12px/1.3 system-ui,sans-serif;color:#41526e;",
-    "padding:.1em .6em .3em 3.4em;background:#f3f6fb}",
-    ".zcp-present .zcp-why,.present .zcp-why{font-size:16px}",
-    ".zcp-line.zcp-has-why .zcp-text::after{content:' \\2139';color:#6b7da0}",
-    ".zcp-context .zcp-text{color:#6e7685}",
-    ".zcp-label .zcp-text{color:#7a3e9d;font-weight:600}",
-    ".zcp-done{background:#eef7ee}",
-    ".zcp-rollback{background:#fff4e0;border-left-color:#e39b2a}",
-    ".zcp-failed{background:#fde2e2;border-left-color:#c62828}",
-    ".zcp-failed .zcp-text{color:#9b1c1c}",
-    ".zcp-current{background:#fff3a8;border-left-color:#1d4ed8;font-weight:600}",
-    ".zcp-current.zcp-failed{background:#f8b4b4}",
-    ".zcp-current+.zcp-why,.zcp-pointed+.zcp-why{display:block}",
-    ".zcp-pointed{outline:2px dashed #1d4ed8;outline-offset:-2px}",
-    ".zcp-differs .zcp-no{color:#b45309;font-weight:700}",
-    ".zcp-differs{box-shadow:inset 3px 0 0 #f59e0b}",
-    ".zcp-filler{color:transparent;cursor:default;background:repeating-linear-gradient(135deg,#f3f4f6 0 4px,#fbfbfd 4px 8px)}",
-    ".zcp-legend{font:11px system-ui,sans-serif;color:#5a6273;padding:.2em .6em;border-top:1px solid #e3e6ee}",
-    ".zcp-legend span{display:inline-block;padding:0 .4em;margin-right:.4em;border-radius:3px}"
-  ].join("\n");
+function codepane_el(tag, cls, text) {
+  var e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
+function codepane_ensureStyle(doc) {
+  if (doc.getElementById(codepane_STYLE_ID)) return;
+  var s = doc.createElement("style");
+  s.id = codepane_STYLE_ID;
+  s.textContent = codepane_CSS;
+  (doc.head || doc.documentElement).appendChild(s);
+}
+
+/* Index a view model once: listing functions by name, steps of each call. */
+function codepane_index(vm) {
+  if (vm.__zcp) return vm.__zcp;
+  var code = vm.code || null, listing = vm.listings || null;
+  var byName = {}, i;
+  if (listing) for (i = 0; i < listing.functions.length; i++) byName[listing.functions[i].name] = i;
+  var n = vm.n || (code ? code.fn.length : 0);
+  var fnOf = new Int32Array(n), lineOf = new Int32Array(n), callOf = new Int32Array(n);
+  var failed = new Uint8Array(n), rollback = new Uint8Array(n);
+  var phases = (vm.steps && vm.steps.phases) || [], phaseCol = (vm.steps && vm.steps.phase) || [];
+  var rb = phases.indexOf("rollback");
+  var opIndex = (vm.steps && vm.steps.op_index) || [];
+  var calls = {}, lastFn = -2, lastOp = null, callNo = 0;
+  for (i = 0; i < n; i++) {
+    var f = -1, l = -1;
+    if (code && code.fn[i] >= 0) {
+      var name = code.functions[code.fn[i]];
+      f = byName.hasOwnProperty(name) ? byName[name] : -1;
+      l = code.line[i];
+    }
+    fnOf[i] = f; lineOf[i] = l;
+    rollback[i] = rb >= 0 && phaseCol[i] === rb ? 1 : 0;
+    var c;
+    if (code && code.call) c = code.call[i];
+    else {
+      // without call ids: a call is a run of consecutive steps in one function and operation
+      if (f !== lastFn || opIndex[i] !== lastOp) callNo++;
+      c = callNo;
+    }
+    callOf[i] = c; lastFn = f; lastOp = opIndex[i];
+    if (c >= 0) (calls[c] = calls[c] || []).push(i);
   }
+  var fl = (vm.steps && vm.steps.failed) || [];
+  for (i = 0; i < fl.length; i++) if (fl[i] < n) failed[fl[i]] = 1;
+  vm.__zcp = {listing: listing, byName: byName, fnOf: fnOf, lineOf: lineOf, callOf: callOf,
+              calls: calls, failed: failed, rollback: rollback, n: n};
+  return vm.__zcp;
+}
 
-  function ensureStyle(doc) {
-    if (doc.getElementById(STYLE_ID)) return;
-    var s = doc.createElement("style");
-    s.id = STYLE_ID;
-    s.textContent = CSS;
-    (doc.head || doc.documentElement).appendChild(s);
+/* Longest-common-subsequence alignment of two lists of line texts: rows [i|-1, j|-1, same]. */
+function codepane_align(a, b) {
+  var n = a.length, m = b.length, i, j;
+  var L = [];
+  for (i = 0; i <= n; i++) { L.push(new Int32Array(m + 1)); }
+  for (i = n - 1; i >= 0; i--)
+    for (j = m - 1; j >= 0; j--)
+      L[i][j] = a[i] === b[j] ? L[i + 1][j + 1] + 1 : Math.max(L[i + 1][j], L[i][j + 1]);
+  var rows = [];
+  i = 0; j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[i] === b[j]) { rows.push([i, j, true]); i++; j++; }
+    else if (i < n && j < m && L[i + 1][j] === L[i][j + 1]) { rows.push([i, j, false]); i++; j++; }
+    else if (j >= m || (i < n && L[i + 1][j] >= L[i][j + 1])) { rows.push([i, -1, false]); i++; }
+    else { rows.push([-1, j, false]); j++; }
   }
+  return rows;
+}
 
-  /* Index a view model once: listing functions by name, steps of each call. */
-  function index(vm) {
-    if (vm.__zcp) return vm.__zcp;
-    var code = vm.code || null, listing = vm.listings || null;
-    var byName = {}, i;
-    if (listing) for (i = 0; i < listing.functions.length; i++) byName[listing.functions[i].name] = i;
-    var n = vm.n || (code ? code.fn.length : 0);
-    var fnOf = new Int32Array(n), lineOf = new Int32Array(n), callOf = new Int32Array(n);
-    var failed = new Uint8Array(n), rollback = new Uint8Array(n);
-    var phases = (vm.steps && vm.steps.phases) || [], phaseCol = (vm.steps && vm.steps.phase) || [];
-    var rb = phases.indexOf("rollback");
-    var opIndex = (vm.steps && vm.steps.op_index) || [];
-    var calls = {}, lastFn = -2, lastOp = null, callNo = 0;
-    for (i = 0; i < n; i++) {
-      var f = -1, l = -1;
-      if (code && code.fn[i] >= 0) {
-        var name = code.functions[code.fn[i]];
-        f = byName.hasOwnProperty(name) ? byName[name] : -1;
-        l = code.line[i];
-      }
-      fnOf[i] = f; lineOf[i] = l;
-      rollback[i] = rb >= 0 && phaseCol[i] === rb ? 1 : 0;
-      var c;
-      if (code && code.call) c = code.call[i];
-      else {
-        // without call ids: a call is a run of consecutive steps in one function and operation
-        if (f !== lastFn || opIndex[i] !== lastOp) callNo++;
-        c = callNo;
-      }
-      callOf[i] = c; lastFn = f; lastOp = opIndex[i];
-      if (c >= 0) (calls[c] = calls[c] || []).push(i);
+function codepane_texts(fn) {
+  var out = [];
+  for (var i = 0; i < fn.lines.length; i++) out.push(fn.lines[i].text.trim());
+  return out;
+}
+
+/* Build the DOM of function `fi` (once per pane, per other-release pairing). */
+function codepane_buildFunction(state, fi) {
+  var fn = state.ix.listing.functions[fi];
+  var box = codepane_el("div", "zcp-fn");
+  var head = codepane_el("div", "zcp-head");
+  head.appendChild(codepane_el("span", "zcp-name", fn.name + "()"));
+  head.appendChild(codepane_el("span", "zcp-file", fn.file));
+  var a = codepane_el("a", null, "source");
+  a.href = fn.url; a.target = "_blank"; a.rel = "noopener noreferrer";
+  a.title = "this function in the kernel source of " + state.ix.listing.kernel + " (opens a new tab)";
+  head.appendChild(a);
+  if (state.ix.listing.unmerged) head.appendChild(codepane_el("span", "zcp-file", "(model of unmerged code)"));
+  box.appendChild(head);
+  var body = codepane_el("div", "zcp-body");
+  var lineEls = new Array(fn.lines.length);
+  var rows;
+  var other = state.otherListing;
+  var partner = other ? other.functions.filter(function (g) { return g.name === fn.name; })[0] : null;
+  if (other) rows = partner ? codepane_align(codepane_texts(fn), codepane_texts(partner)) : codepane_texts(fn).map(function (_, i) { return [i, -1, false]; });
+  else rows = fn.lines.map(function (_, i) { return [i, -1, true]; });
+  for (var r = 0; r < rows.length; r++) {
+    var i = rows[r][0];
+    if (i < 0) {
+      var filler = codepane_el("div", "zcp-line zcp-filler zcp-differs");
+      filler.appendChild(codepane_el("span", "zcp-no", " "));
+      filler.appendChild(codepane_el("span", "zcp-text", partner.lines[rows[r][1]].text || " "));
+      filler.title = "only in " + other.kernel;
+      body.appendChild(filler);
+      continue;
     }
-    var fl = (vm.steps && vm.steps.failed) || [];
-    for (i = 0; i < fl.length; i++) if (fl[i] < n) failed[fl[i]] = 1;
-    vm.__zcp = {listing: listing, byName: byName, fnOf: fnOf, lineOf: lineOf, callOf: callOf,
-                calls: calls, failed: failed, rollback: rollback, n: n};
-    return vm.__zcp;
+    var ln = fn.lines[i];
+    var row = codepane_el("div", "zcp-line zcp-" + ln.kind);
+    row.appendChild(codepane_el("span", "zcp-no", String(i + 1)));
+    row.appendChild(codepane_el("span", "zcp-text", ln.text || " "));
+    row.setAttribute("data-line", String(i));
+    if (other && !rows[r][2]) {
+      row.className += " zcp-differs";
+      row.title = rows[r][1] < 0 ? "only in " + state.ix.listing.kernel : "differs in " + other.kernel;
+    }
+    body.appendChild(row);
+    if (ln.why) {
+      row.className += " zcp-has-why";
+      var why = codepane_el("div", "zcp-why", ln.why + " (" + ln.source + ")");
+      row.title = (row.title ? row.title + " - " : "") + ln.why + " (" + ln.source + ")";
+      body.appendChild(why);
+    }
+    lineEls[i] = row;
   }
+  box.appendChild(body);
+  body.addEventListener("click", function (ev) {
+    var t = ev.target;
+    while (t && t !== body && !(t.getAttribute && t.getAttribute("data-line") !== null)) t = t.parentNode;
+    if (!t || t === body) return;
+    codepane_jumpTo(state, fi, parseInt(t.getAttribute("data-line"), 10));
+  });
+  return {box: box, lines: lineEls};
+}
 
-  /* Longest-common-subsequence alignment of two lists of line texts: rows [i|-1, j|-1, same]. */
-  function align(a, b) {
-    var n = a.length, m = b.length, i, j;
-    var L = [];
-    for (i = 0; i <= n; i++) { L.push(new Int32Array(m + 1)); }
-    for (i = n - 1; i >= 0; i--)
-      for (j = m - 1; j >= 0; j--)
-        L[i][j] = a[i] === b[j] ? L[i + 1][j + 1] + 1 : Math.max(L[i + 1][j], L[i][j + 1]);
-    var rows = [];
-    i = 0; j = 0;
-    while (i < n || j < m) {
-      if (i < n && j < m && a[i] === b[j]) { rows.push([i, j, true]); i++; j++; }
-      else if (i < n && j < m && L[i + 1][j] === L[i][j + 1]) { rows.push([i, j, false]); i++; j++; }
-      else if (j >= m || (i < n && L[i + 1][j] >= L[i][j + 1])) { rows.push([i, -1, false]); i++; }
-      else { rows.push([-1, j, false]); j++; }
+/* "Run to here": the next step after the current one on that line, wrapping. */
+function codepane_jumpTo(state, fi, li) {
+  var ix = state.ix, n = ix.n, k = state.step;
+  for (var d = 1; d <= n; d++) {
+    var j = (k + d) % n;
+    if (ix.fnOf[j] === fi && ix.lineOf[j] === li) {
+      var go = state.opts.goto || state.opts.onJump;
+      if (go) go(j);
+      return j;
     }
-    return rows;
   }
+  return -1;
+}
 
-  function texts(fn) {
-    var out = [];
-    for (var i = 0; i < fn.lines.length; i++) out.push(fn.lines[i].text.trim());
-    return out;
+function codepane_clearMarks(state) {
+  for (var i = 0; i < state.marked.length; i++) {
+    state.marked[i].classList.remove("zcp-current", "zcp-done", "zcp-failed", "zcp-rollback", "zcp-pointed");
   }
+  state.marked = [];
+}
 
-  /* Build the DOM of function `fi` (once per pane, per other-release pairing). */
-  function buildFunction(state, fi) {
-    var fn = state.ix.listing.functions[fi];
-    var box = el("div", "zcp-fn");
-    var head = el("div", "zcp-head");
-    head.appendChild(el("span", "zcp-name", fn.name + "()"));
-    head.appendChild(el("span", "zcp-file", fn.file));
-    var a = el("a", null, "source");
-    a.href = fn.url; a.target = "_blank"; a.rel = "noopener noreferrer";
-    a.title = "this function in the kernel source of " + state.ix.listing.kernel + " (opens a new tab)";
-    head.appendChild(a);
-    if (state.ix.listing.unmerged) head.appendChild(el("span", "zcp-file", "(model of unmerged code)"));
-    box.appendChild(head);
-    var body = el("div", "zcp-body");
-    var lineEls = new Array(fn.lines.length);
-    var rows;
-    var other = state.otherListing;
-    var partner = other ? other.functions.filter(function (g) { return g.name === fn.name; })[0] : null;
-    if (other) rows = partner ? align(texts(fn), texts(partner)) : texts(fn).map(function (_, i) { return [i, -1, false]; });
-    else rows = fn.lines.map(function (_, i) { return [i, -1, true]; });
-    for (var r = 0; r < rows.length; r++) {
-      var i = rows[r][0];
-      if (i < 0) {
-        var filler = el("div", "zcp-line zcp-filler zcp-differs");
-        filler.appendChild(el("span", "zcp-no", " "));
-        filler.appendChild(el("span", "zcp-text", partner.lines[rows[r][1]].text || " "));
-        filler.title = "only in " + other.kernel;
-        body.appendChild(filler);
-        continue;
-      }
-      var ln = fn.lines[i];
-      var row = el("div", "zcp-line zcp-" + ln.kind);
-      row.appendChild(el("span", "zcp-no", String(i + 1)));
-      row.appendChild(el("span", "zcp-text", ln.text || " "));
-      row.setAttribute("data-line", String(i));
-      if (other && !rows[r][2]) {
-        row.className += " zcp-differs";
-        row.title = rows[r][1] < 0 ? "only in " + state.ix.listing.kernel : "differs in " + other.kernel;
-      }
-      body.appendChild(row);
-      if (ln.why) {
-        row.className += " zcp-has-why";
-        var why = el("div", "zcp-why", ln.why + " (" + ln.source + ")");
-        row.title = (row.title ? row.title + " - " : "") + ln.why + " (" + ln.source + ")";
-        body.appendChild(why);
-      }
-      lineEls[i] = row;
-    }
-    box.appendChild(body);
-    body.addEventListener("click", function (ev) {
-      var t = ev.target;
-      while (t && t !== body && !(t.getAttribute && t.getAttribute("data-line") !== null)) t = t.parentNode;
-      if (!t || t === body) return;
-      jumpTo(state, fi, parseInt(t.getAttribute("data-line"), 10));
-    });
-    return {box: box, lines: lineEls};
+function codepane_mark(state, e, cls) {
+  if (!e) return;
+  e.classList.add(cls);
+  state.marked.push(e);
+}
+
+export function drawCodePane(root, vm, step, opts) {
+  opts = opts || {};
+  var doc = root.ownerDocument || document;
+  codepane_ensureStyle(doc);
+  var state = root.__zcp;
+  var other = opts.other && opts.other.listings ? opts.other.listings : null;
+  if (!state || state.vm !== vm || state.otherListing !== other) {
+    root.textContent = "";
+    var pane = codepane_el("div", "zcp");
+    pane.setAttribute("role", "region");
+    pane.setAttribute("aria-label", "kernel code of the current step");
+    var none = codepane_el("div", "zcp-none", "");
+    pane.appendChild(none);
+    var legend = codepane_el("div", "zcp-legend");
+    [["zcp-current", "current line"], ["zcp-done", "run in this call"], ["zcp-failed", "failed"],
+     ["zcp-rollback", "rollback"]].forEach(function (p) { legend.appendChild(codepane_el("span", p[0], p[1])); });
+    if (other) legend.appendChild(codepane_el("span", "zcp-differs", "differs from " + other.kernel));
+    legend.appendChild(doc.createTextNode("click a line: run to the next step there"));
+    root.appendChild(pane);
+    root.appendChild(legend);
+    state = root.__zcp = {vm: vm, ix: codepane_index(vm), pane: pane, none: none, built: {}, shown: -1,
+                          marked: [], step: 0, opts: opts, otherListing: other};
   }
-
-  /* "Run to here": the next step after the current one on that line, wrapping. */
-  function jumpTo(state, fi, li) {
-    var ix = state.ix, n = ix.n, k = state.step;
-    for (var d = 1; d <= n; d++) {
-      var j = (k + d) % n;
-      if (ix.fnOf[j] === fi && ix.lineOf[j] === li) {
-        if (state.opts.onJump) state.opts.onJump(j);
-        return j;
-      }
-    }
-    return -1;
+  state.opts = opts;
+  root.classList.toggle("zcp-present", !!opts.present);
+  var ix = state.ix;
+  if (!ix.listing) {
+    root.dataset.fn = ""; root.dataset.line = "";
+    state.none.textContent = "No listing for this run.";
+    return {fn: null, line: -1};
   }
-
-  function clearMarks(state) {
-    for (var i = 0; i < state.marked.length; i++) {
-      state.marked[i].classList.remove("zcp-current", "zcp-done", "zcp-failed", "zcp-rollback", "zcp-pointed");
-    }
-    state.marked = [];
+  step = Math.max(0, Math.min(ix.n - 1, step | 0));
+  state.step = step;
+  var fi = ix.fnOf[step], li = ix.lineOf[step];
+  root.dataset.fn = fi < 0 ? "" : ix.listing.functions[fi].name;
+  root.dataset.line = fi < 0 ? "" : String(li);
+  if (fi < 0) {
+    // keep the last function on screen; say this step has no line
+    state.none.textContent = "This step has no line in the listing.";
+    state.none.style.display = "";
+    codepane_clearMarks(state);
+    return {fn: null, line: -1};
   }
-
-  function mark(state, e, cls) {
-    if (!e) return;
-    e.classList.add(cls);
-    state.marked.push(e);
+  state.none.style.display = "none";
+  if (state.shown !== fi) {
+    if (state.shown >= 0) state.built[state.shown].box.style.display = "none";
+    if (!state.built[fi]) {
+      state.built[fi] = codepane_buildFunction(state, fi);
+      state.pane.appendChild(state.built[fi].box);
+    }
+    state.built[fi].box.style.display = "";
+    state.shown = fi;
   }
-
-  function drawCodePane(root, vm, step, opts) {
-    opts = opts || {};
-    var doc = root.ownerDocument || document;
-    ensureStyle(doc);
-    var state = root.__zcp;
-    var other = opts.other && opts.other.listings ? opts.other.listings : null;
-    if (!state || state.vm !== vm || state.otherListing !== other) {
-      root.textContent = "";
-      var pane = el("div", "zcp");
-      pane.setAttribute("role", "region");
-      pane.setAttribute("aria-label", "kernel code of the current step");
-      var none = el("div", "zcp-none", "");
-      pane.appendChild(none);
-      var legend = el("div", "zcp-legend");
-      [["zcp-current", "current line"], ["zcp-done", "run in this call"], ["zcp-failed", "failed"],
-       ["zcp-rollback", "rollback"]].forEach(function (p) { legend.appendChild(el("span", p[0], p[1])); });
-      if (other) legend.appendChild(el("span", "zcp-differs", "differs from " + other.kernel));
-      legend.appendChild(document.createTextNode("click a line: run to the next step there"));
-      root.appendChild(pane);
-      root.appendChild(legend);
-      state = root.__zcp = {vm: vm, ix: index(vm), pane: pane, none: none, built: {}, shown: -1,
-                            marked: [], step: 0, opts: opts, otherListing: other};
-    }
-    state.opts = opts;
-    root.classList.toggle("zcp-present", !!opts.present);
-    var ix = state.ix;
-    if (!ix.listing) {
-      state.none.textContent = "No listing for this run.";
-      return {fn: null, line: -1};
-    }
-    step = Math.max(0, Math.min(ix.n - 1, step | 0));
-    state.step = step;
-    var fi = ix.fnOf[step], li = ix.lineOf[step];
-    if (fi < 0) {
-      // keep the last function on screen; say this step has no line
-      state.none.textContent = "This step has no line in the listing.";
-      state.none.style.display = "";
-      clearMarks(state);
-      return {fn: null, line: -1};
-    }
-    state.none.style.display = "none";
-    if (state.shown !== fi) {
-      if (state.shown >= 0) state.built[state.shown].box.style.display = "none";
-      if (!state.built[fi]) {
-        state.built[fi] = buildFunction(state, fi);
-        state.pane.appendChild(state.built[fi].box);
-      }
-      state.built[fi].box.style.display = "";
-      state.shown = fi;
-    }
-    var lines = state.built[fi].lines;
-    clearMarks(state);
-    var steps = ix.calls[ix.callOf[step]] || [step];
-    for (var s = 0; s < steps.length && steps[s] <= step; s++) {
-      var j = steps[s];
-      if (ix.fnOf[j] !== fi) continue;
-      var e = lines[ix.lineOf[j]];
-      mark(state, e, "zcp-done");
-      if (ix.rollback[j]) mark(state, e, "zcp-rollback");
-      if (ix.failed[j]) mark(state, e, "zcp-failed");
-    }
-    var cur = lines[li];
-    mark(state, cur, "zcp-current");
-    if (opts.point && ix.listing.functions[fi].name === opts.point[0]) mark(state, lines[opts.point[1]], "zcp-pointed");
-    if (cur && opts.scroll !== false) {
-      var top = cur.offsetTop, h = state.pane.clientHeight;
-      if (top < state.pane.scrollTop + 24 || top > state.pane.scrollTop + h - 48) state.pane.scrollTop = Math.max(0, top - h / 3);
-    }
-    return {fn: ix.listing.functions[fi].name, line: li};
+  var lines = state.built[fi].lines;
+  codepane_clearMarks(state);
+  var steps = ix.calls[ix.callOf[step]] || [step];
+  for (var s = 0; s < steps.length && steps[s] <= step; s++) {
+    var j = steps[s];
+    if (ix.fnOf[j] !== fi) continue;
+    var e = lines[ix.lineOf[j]];
+    codepane_mark(state, e, "zcp-done");
+    if (ix.rollback[j]) codepane_mark(state, e, "zcp-rollback");
+    if (ix.failed[j]) codepane_mark(state, e, "zcp-failed");
   }
+  var cur = lines[li];
+  codepane_mark(state, cur, "zcp-current");
+  if (opts.point && ix.listing.functions[fi].name === opts.point[0]) codepane_mark(state, lines[opts.point[1]], "zcp-pointed");
+  if (cur && opts.scroll !== false) {
+    var top = cur.offsetTop, h = state.pane.clientHeight;
+    if (top < state.pane.scrollTop + 24 || top > state.pane.scrollTop + h - 48) state.pane.scrollTop = Math.max(0, top - h / 3);
+  }
+  return {fn: ix.listing.functions[fi].name, line: li};
+}
 
-  global.drawCodePane = drawCodePane;
-  global.zswapvizCodePane = {draw: drawCodePane, align: align};
-})(typeof window !== "undefined" ? window : this);

@@ -35,11 +35,11 @@ def pane_vm(trace) -> dict:
             return vm
     view = code_view(trace)
     names = [f["name"] for f in view["listing"]["functions"]]
-    phases = sorted({s.phase for s in trace.steps})
+    phases = sorted({str(s.phase) for s in trace.steps})
     return {
         "n": len(trace.steps),
-        "steps": {"phase": [phases.index(s.phase) for s in trace.steps], "phases": phases,
-                  "op_index": [s.op_index for s in trace.steps], "failed": [s.index for s in trace.steps if s.failed]},
+        "steps": {"phase": [phases.index(str(s.phase)) for s in trace.steps], "phases": phases,
+                  "op_index": [getattr(s, "operation_index", getattr(s, "op_index", 0)) for s in trace.steps], "failed": [s.index for s in trace.steps if s.failed]},
         "code": {"functions": names, "fn": [r[0] for r in view["steps"]], "line": [r[1] for r in view["steps"]],
                  "call": [r[2] for r in view["steps"]]},
         "listings": view["listing"],

@@ -51,7 +51,7 @@ def builtin_runs():
 
 
 def _unmapped(trace) -> list[str]:
-    return [f"step {s.index} {s.op}/{s.fn}/{s.phase}/{s.arg}"
+    return [f"step {s.index} {getattr(s, 'actor', None) or getattr(s, 'op', '')}/{s.fn}/{s.phase}/{s.arg}"
             for s, hit in zip(trace.steps, code_lines(trace)) if hit is None]
 
 

@@ -388,8 +388,10 @@ def _fields(step):
     """(op, fn, phase, arg, offset) of a step record or a raw yielded tuple."""
     fn = getattr(step, "fn", None)
     if fn is not None:
-        return (getattr(step, "op", None), fn, getattr(step, "phase", None),
-                getattr(step, "arg", None), getattr(step, "offset", None))
+        # the acting operation or actor: Step.actor (Step.op before the typed records)
+        op = getattr(step, "actor", None) or getattr(step, "op", None)
+        phase = getattr(step, "phase", None)
+        return op, fn, None if phase is None else str(phase), getattr(step, "arg", None), getattr(step, "offset", None)
     fn, offset, phase, arg = tuple(step)[:4]
     op = step[4] if len(step) > 4 else None
     return op, fn, phase, arg, offset
@@ -477,7 +479,7 @@ def _calls(listing: Listing, trace) -> list:
     calls = 0
     last_op = None
     for step in trace.steps:
-        op_index = getattr(step, "op_index", None)
+        op_index = getattr(step, "operation_index", getattr(step, "op_index", None))
         if op_index != last_op:
             stack, last_op = [], op_index
         hit = _locate_index(listing.kernel, listing.refs, step)

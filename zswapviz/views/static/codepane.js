@@ -237,7 +237,7 @@ export function drawCodePane(root, vm, step, opts) {
   codepane_ensureStyle(doc);
   var state = root.__zcp;
   var other = opts.other && opts.other.listings ? opts.other.listings : null;
-  if (!state || state.vm !== vm || state.otherListing !== other) {
+  if (!state || state.vm !== vm || state.otherListing !== other || state.pane.parentNode !== root) {
     root.textContent = "";
     var pane = codepane_el("div", "zcp");
     pane.setAttribute("role", "region");

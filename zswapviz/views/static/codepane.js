@@ -125,6 +125,11 @@ function codepane_index(vm) {
   return vm.__zcp;
 }
 
+/* Half the leading indentation: the pane is often a narrow column. */
+function codepane_compact(text) {
+  return (text || "").replace(/^ +/, function (m) { return m.slice(m.length >> 1); });
+}
+
 /* Longest-common-subsequence alignment of two lists of line texts: rows [i|-1, j|-1, same]. */
 function codepane_align(a, b) {
   var n = a.length, m = b.length, i, j;
@@ -175,7 +180,7 @@ function codepane_buildFunction(state, fi) {
     if (i < 0) {
       var filler = codepane_el("div", "zcp-line zcp-filler zcp-differs");
       filler.appendChild(codepane_el("span", "zcp-no", " "));
-      filler.appendChild(codepane_el("span", "zcp-text", partner.lines[rows[r][1]].text || " "));
+      filler.appendChild(codepane_el("span", "zcp-text", codepane_compact(partner.lines[rows[r][1]].text) || " "));
       filler.title = "only in " + other.kernel;
       body.appendChild(filler);
       continue;
@@ -183,7 +188,7 @@ function codepane_buildFunction(state, fi) {
     var ln = fn.lines[i];
     var row = codepane_el("div", "zcp-line zcp-" + ln.kind);
     row.appendChild(codepane_el("span", "zcp-no", String(i + 1)));
-    row.appendChild(codepane_el("span", "zcp-text", ln.text || " "));
+    row.appendChild(codepane_el("span", "zcp-text", codepane_compact(ln.text) || " "));
     row.setAttribute("data-line", String(i));
     if (other && !rows[r][2]) {
       row.className += " zcp-differs";

@@ -2,7 +2,7 @@
 
 python-lzo's ``lzo.compress(p, 1, False)`` is liblzo2's LZO1X-1 with a 2**14
 dictionary, so at ``d_bits=14`` the own compressor must reproduce it byte for
-byte; at 13 bits it is the kernel's (docs/zsmalloc-and-lzo.md 2.2 and 5).
+byte; at 13 bits it is the kernel's (docs/kernel-facts.md section 10).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The machine (Hypothesis ``RuleBasedStateMachine``, as in ``docs/stateful.rst``'s
 ``DatabaseComparison``) swaps folios out, loads, invalidates, writes back and
 switches compressors on one :class:`~zswapviz.model.world.World`; between
 rules it checks the validators and compares everything a user can read with
-:class:`Reference`, which writes the rules of ``shared/docs/kernel-facts.md``
+:class:`Reference`, which writes the rules of ``docs/kernel-facts.md``
 out in the plainest way: a dict of offset -> (content, compressed length) and
 counters bumped by hand. The reference never calls the model's store code;
 it only borrows two substrates tested elsewhere: the compressors (for a
@@ -116,7 +116,7 @@ class RefEntry:
 
 
 class Reference:
-    """kernel-facts.md sections 1-4 as plain bookkeeping, one kernel at a time.
+    """docs/kernel-facts.md sections 2-9 as plain bookkeeping, one kernel at a time.
 
     ``entries`` maps offset -> RefEntry, ``lru`` is the offsets oldest first,
     and the ledgers are bumped exactly where the facts say the kernel bumps
@@ -292,17 +292,21 @@ class Reference:
         if fault == "kmemcache":
             self.stats["reject_kmemcache_fail"] += 1
             return None
-        dlen = None if fault == "compress_fail" else clen(pool.compressor, page)
-        if fault == "compress_poor":
-            dlen = max(dlen, PAGE + 1)
+        # The compressor's errno: the faults, or a page that does not fit the
+        # one page of output it is given (kernel facts 4.1-4.4)
+        err = {"compress_fail": -22, "compress_poor": -28}.get(fault, 0)
+        dlen = 0 if err else clen(pool.compressor, page)
+        newer = self.kernel in ("6.18", "batch8")
+        if dlen > PAGE and (newer or pool.compressor not in ("lzo", "lzo-rle")):
+            err, dlen = (-28 if newer and pool.compressor == "deflate" else -22), 0
         if self.raw:
-            if dlen is None or dlen >= PAGE:
+            if err or dlen == 0 or dlen >= PAGE:
                 if not self.writeback_enabled():
-                    self.stats["reject_compress_fail"] += 1
+                    self.stats["reject_compress_poor" if err == -28 else "reject_compress_fail"] += 1
                     return None
                 dlen = PAGE
-        elif dlen is None:
-            self.stats["reject_compress_fail"] += 1
+        elif err:
+            self.stats["reject_compress_poor" if err == -28 else "reject_compress_fail"] += 1
             return None
         if dlen > PAGE:
             # zs_malloc: size > ZS_MAX_ALLOC_SIZE is -ENOSPC, checked first
@@ -710,10 +714,10 @@ class Pair:
     """A World and a Reference driven by the same operations, compared after each."""
 
     def __init__(self, kernel: str, memcg: bool = True, zswap_max: int | None = None,
-                 ram: int = DEFAULT_RAM) -> None:
+                 ram: int = DEFAULT_RAM, compressor: str = "zstd") -> None:
         cgroup = MemCgroup(zswap_max_pages=zswap_max) if memcg else None
-        self.world = World(kernel, Params(total_ram_pages=ram), cgroup)
-        self.ref = Reference(kernel, memcg, zswap_max, ram)
+        self.world = World(kernel, Params(total_ram_pages=ram, compressor=compressor), cgroup)
+        self.ref = Reference(kernel, memcg, zswap_max, ram, compressor)
         self.run_pages = 0
 
     def _agree(self, got, want):
@@ -824,12 +828,23 @@ def test_pool_limit_hit_and_hysteresis_match_reference():
 
 @pytest.mark.parametrize("kernel", ["6.13", "6.14"])
 def test_alloc_fail_on_oversized_page_is_compress_poor(kernel):
-    """An injected zs_malloc -ENOMEM cannot happen for a page zs_malloc refuses with -ENOSPC."""
+    """An injected zs_malloc -ENOMEM cannot happen for a page zs_malloc refuses with -ENOSPC (unbounded LZO)."""
+    pair = Pair(kernel, compressor="lzo")
+    page = cached_pages("random", 1, 0)
+    assert clen("lzo", page[0]) > PAGE
+    assert pair.store(pair.alloc(0), 0, page, {0: "alloc_fail"}) == "disk"
+    assert pair.world.stats["reject_compress_poor"] == 1
+    assert pair.world.stats["reject_alloc_fail"] == 0
+
+
+@pytest.mark.parametrize("kernel", ["6.13", "6.14"])
+def test_alloc_fail_on_oversized_zstd_page_never_reaches_the_allocator(kernel):
+    """zstd refuses a page that does not fit (-EINVAL) before zs_malloc: reject_compress_fail, no alloc_fail."""
     pair = Pair(kernel)
     page = cached_pages("random", 1, 0)
     assert clen("zstd", page[0]) > PAGE
     assert pair.store(pair.alloc(0), 0, page, {0: "alloc_fail"}) == "disk"
-    assert pair.world.stats["reject_compress_poor"] == 1
+    assert pair.world.stats["reject_compress_fail"] == 1
     assert pair.world.stats["reject_alloc_fail"] == 0
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of the store path against the oracles of kernel-facts.md section 7.
+"""Unit tests of the store path against the oracles of docs/kernel-facts.md section 11.
 
 One test (or one parametrised test) per applicable oracle: 1, 3-16, 17-26
 and 32. Oracles 2 (the 6.12 early large-folio bail-out) and 27-31 (the
@@ -372,35 +372,70 @@ def test_oracle09_slab_failure(kernel):
 # -- oracles 10 and 11 -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("kernel", ("6.13", "6.14"))
-def test_oracle10_dlen_over_page_is_poor_exactly_page_is_stored(kernel):
-    """Oracle 10: dlen 4097 is reject_compress_poor; dlen exactly 4096 is stored as a normal entry."""
-    world = new_world(kernel)
+@pytest.mark.parametrize("kernel", ("6.12", "6.13", "6.14"))
+@pytest.mark.parametrize("compressor", ("lzo", "lzo-rle"))
+def test_oracle10_unbounded_lzo_over_page_is_poor_exactly_page_is_stored(kernel, compressor):
+    """Oracle 10: before cc47f07234f7 LZO returns 4097 bytes, zs_malloc says -ENOSPC: reject_compress_poor.
+
+    A length of exactly 4096 is stored as a normal entry.
+    """
+    world = new_world(kernel, compressor=compressor)
     _, trace, outcome = store_lengths(world, [4097])
     assert outcome == "disk"
     assert world.stats["reject_compress_poor"] == 1
-    assert trace.steps[trace.failure_index].arg == -28          # -ENOSPC from the allocator
+    assert world.stats["reject_compress_fail"] == 0
+    failed = trace.steps[trace.failure_index]
+    assert failed.fn in ("zpool_malloc", "zs_malloc") and failed.arg == -28   # -ENOSPC from the allocator
 
-    folio, _, outcome = store_lengths(world, [4096, 1000])
+    folio, _, outcome = store_lengths(world, [4096] if kernel == "6.12" else [4096, 1000])
     assert outcome == "zswap"
-    assert [e.length for e in entries_at(world, folio)] == [4096, 1000]
+    assert [e.length for e in entries_at(world, folio)][:1] == [4096]
     assert world.stats["reject_compress_poor"] == 1
     assert world.stats["stored_incompressible_pages"] == 0
 
 
+@pytest.mark.parametrize("kernel", ("6.12", "v9", "6.13", "6.14"))
+@pytest.mark.parametrize("compressor", ("zstd", "lz4", "deflate"))
+def test_oracle10_bounded_compressor_over_page_is_compress_fail(kernel, compressor):
+    """Oracle 10: zstd, lz4 and deflate given one page of output return -EINVAL: reject_compress_fail, no allocator call."""
+    world = new_world(kernel, compressor=compressor)
+    _, trace, outcome = store_lengths(world, [4097])
+    assert outcome == "disk"
+    assert world.stats["reject_compress_fail"] == 1
+    assert world.stats["reject_compress_poor"] == 0
+    failed = trace.steps[trace.failure_index]
+    assert (failed.fn, failed.arg) == ("crypto_acomp_compress", -22)
+    assert not trace.find(fn="zpool_malloc") and not trace.find(fn="zs_malloc")
+
+
+@pytest.mark.parametrize("compressor, counter", (("zstd", "reject_compress_fail"),
+                                                 ("lzo", "reject_compress_poor")))
 @pytest.mark.parametrize("kernel", ("6.13", "6.14"))
-def test_random_page_rejected_poor_whole_folio_to_disk(kernel):
-    """6.13/6.14: a random page compresses past 4096 bytes: reject_compress_poor once, whole folio to disk."""
-    world = new_world(kernel)
+def test_random_page_rejects_whole_folio_to_disk(kernel, compressor, counter):
+    """6.13/6.14: a random page does not fit a page; its compressor decides the counter; whole folio to disk."""
+    world = new_world(kernel, compressor=compressor)
     pages = text_pages(16)
     pages[3] = random_pages(1)[0]
     folio, _, outcome = store(world, pages)
     s = world.stats
     assert outcome == "disk"
-    assert s["reject_compress_poor"] == 1
+    assert s[counter] == 1
+    assert s["reject_compress_poor"] + s["reject_compress_fail"] == 1
     assert s["pswpout"] == 16 and s[mthp_key(4, "swpout")] == 1
     assert s["zswpout"] == 0 and s[mthp_key(4, "zswpout")] == 0
     assert all(e is None for e in entries_at(world, folio))
+
+
+@pytest.mark.parametrize("compressor, counter", (("deflate", "reject_compress_poor"),
+                                                 ("zstd", "reject_compress_fail"),
+                                                 ("lzo", "reject_compress_fail")))
+def test_618_writeback_off_keeps_the_compressors_errno(compressor, counter):
+    """6.18, writeback off: deflate's -ENOSPC counts compress_poor, -EINVAL compress_fail."""
+    world = new_world("6.18", compressor=compressor, memcg=MemCgroup(zswap_writeback=False))
+    _, trace, outcome = store_lengths(world, [5000])
+    assert outcome == "activate"
+    assert world.stats[counter] == 1
+    assert world.stats["reject_compress_poor"] + world.stats["reject_compress_fail"] == 1
 
 
 @pytest.mark.parametrize("dlen", (0, 4096, 4097, 9000))

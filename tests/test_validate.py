@@ -5,7 +5,7 @@ As drgn's test kernel module builds broken fixtures
 world by storing a 16-page folio, corrupts exactly one thing, and checks
 that the validator responsible catches it with a message naming the
 problem, while the healthy world passes. The last tests run the 6.13
-profile's shipped bug (kernel-facts.md section 1.5, oracles 6 and 7).
+profile's shipped bug (docs/kernel-facts.md section 3.2, oracles 6 and 7).
 """
 
 from __future__ import annotations

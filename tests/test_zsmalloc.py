@@ -1,4 +1,4 @@
-"""Tests for zswapviz.model.zsmalloc against docs/zsmalloc-and-lzo.md (2.3, 3.2, 3.3).
+"""Tests for zswapviz.model.zsmalloc against docs/kernel-facts.md section 10 and the recordings of data/kernel/.
 
 The doc's 3.4 store/free histories are not replayed here: they need the
 kernel-LZO lengths of its libc, text, ramp and mixed page sets and the exact
@@ -139,7 +139,8 @@ def test_other_configurations_partition_the_nominal_classes(page_size: int, chai
     assert classes.classes[-1].size == page_size
 
 
-# Doc section 3.2 (plus the 3.3 "same" case and kernel-facts' byte count):
+# Lengths recorded through zswap on this project's 6.18.44 kernel (the last one is the
+# recorded "same" case):
 # N copies of one compressed length stored into an empty pool.
 SECTION_3_2 = [
     (1016, 1240, 310),

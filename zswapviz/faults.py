@@ -17,7 +17,7 @@ __all__ = ["FAULT_KINDS", "Faults", "parse_fault"]
 FAULT_KINDS = {
     "kmemcache": "zswap_entry_cache_alloc returns NULL (reject_kmemcache_fail)",
     "compress_fail": "the compressor returns an error (reject_compress_fail)",
-    "compress_poor": "the compressed length is forced above PAGE_SIZE",
+    "compress_poor": "the compressor reports that the output does not fit: -ENOSPC (reject_compress_poor)",
     "alloc_fail": "zs_malloc / zpool_malloc fails without -ENOSPC (reject_alloc_fail)",
     "xa_store_enomem": "xa_store cannot allocate a node: -ENOMEM (reject_alloc_fail)",
 }

@@ -11,14 +11,20 @@ from dataclasses import dataclass
 
 from .errors import UsageError
 
+#: Negative errno values (include/uapi/asm-generic/errno-base.h).
+EINVAL, ENOSPC = -22, -28
+
 __all__ = [
+    "COUNTER_SINCE",
     "DEFAULT_KERNEL",
     "DEFAULT_REFS",
     "KERNEL_NAMES",
     "REF_STRATEGIES",
     "KernelProfile",
     "check_refs",
+    "compressor_overflow",
     "get_profile",
+    "has_counter",
 ]
 
 
@@ -57,6 +63,24 @@ class KernelProfile:
     #: once reclaim stopped calling ->writepage (the name the 6.18-era zswap
     #: comments use, e.g. lore 20250730234059.4603-1-sj@kernel.org).
     writeout_fn: str = "swap_writepage"
+    #: The mainline release whose code the profile models, as (major,
+    #: minor): a counter the release does not have is not shown
+    #: (COUNTER_SINCE). A posted series gives the release it was based on.
+    release: tuple[int, int] = (6, 18)
+    #: LZO and LZO-RLE ignore the one-page output capacity and return the
+    #: whole stream, so a page that does not fit reaches zs_malloc, which
+    #: refuses it with -ENOSPC (reject_compress_poor). True before
+    #: cc47f07234f7 "crypto: lzo - Fix compression buffer overrun" (v6.15;
+    #: stable 6.12.31 and 6.14.9; never in 6.13.y).
+    lzo_unbounded: bool = False
+    #: zswap_load and writeback decompress before taking the entry out of
+    #: the tree; a failed decompression counts decompress_fail, returns
+    #: -EIO and keeps the entry (lore 20250306205011.784787-1-nphamcs@gmail.com,
+    #: v6.15). False: erase first, and a failure is a BUG (6.12-6.14).
+    decompress_before_erase: bool = False
+    #: What a user of a stable update of this release would see differently
+    #: (fixes backported after the tag, which the profile does not model).
+    stable_notes: str = ""
 
 
 _PROFILES = {
@@ -76,6 +100,13 @@ _PROFILES = {
             allocator="zpool",
             large_folios=False,
             single_page=True,
+            release=(6, 12),
+            lzo_unbounded=True,
+            stable_notes=(
+                "6.12.31 and later have cc47f07234f7 (crypto: lzo - Fix compression buffer "
+                "overrun): LZO/LZO-RLE then return -EINVAL for a page that does not fit, "
+                "counted as reject_compress_fail like zstd"
+            ),
         ),
         KernelProfile(
             name="v9",
@@ -91,6 +122,8 @@ _PROFILES = {
             allocator="zpool",
             refs_before_compress=True,
             unmerged=True,
+            release=(6, 12),
+            lzo_unbounded=True,
         ),
         KernelProfile(
             name="6.13",
@@ -105,6 +138,12 @@ _PROFILES = {
             charge_in_store_page=False,
             store_incompressible=False,
             allocator="zpool",
+            release=(6, 13),
+            lzo_unbounded=True,
+            stable_notes=(
+                "6.13.y took 63895d20d63b (the accounting fix, as in the 6.14 profile) but "
+                "never the LZO fix cc47f07234f7"
+            ),
         ),
         KernelProfile(
             name="6.14",
@@ -116,6 +155,13 @@ _PROFILES = {
             charge_in_store_page=True,
             store_incompressible=False,
             allocator="zpool",
+            release=(6, 14),
+            lzo_unbounded=True,
+            stable_notes=(
+                "6.14.9 and later have cc47f07234f7 (crypto: lzo - Fix compression buffer "
+                "overrun): LZO/LZO-RLE then return -EINVAL for a page that does not fit, "
+                "counted as reject_compress_fail like zstd"
+            ),
         ),
         KernelProfile(
             name="6.18",
@@ -124,12 +170,16 @@ _PROFILES = {
                 'lore 20250829162212.208258-1-hannes@cmpxchg.org ("mm: zswap: interact '
                 'directly with zsmalloc"); lore 20250730234059.4603-1-sj@kernel.org '
                 '("mm/zswap: store <PAGE_SIZE compression failed page as-is"); both '
-                "seen on this project's 6.18.44 kernel (shared/docs/kernel-lab.md)"
+                "seen on this project's 6.18.44 kernel (data/kernel/); load and writeback "
+                "decompress before erasing since lore 20250306205011.784787-1-nphamcs@gmail.com "
+                '("page_io: zswap: do not crash the kernel on decompression failure", v6.15)'
             ),
             charge_in_store_page=True,
             store_incompressible=True,
             allocator="zsmalloc",
             writeout_fn="swap_writeout",
+            release=(6, 18),
+            decompress_before_erase=True,
         ),
         KernelProfile(
             name="batch8",
@@ -147,6 +197,8 @@ _PROFILES = {
             batch_size=8,
             unmerged=True,
             writeout_fn="swap_writeout",
+            release=(6, 18),
+            decompress_before_erase=True,
         ),
     )
 }
@@ -154,6 +206,46 @@ _PROFILES = {
 #: Names accepted by :func:`get_profile`, oldest first.
 KERNEL_NAMES = tuple(_PROFILES)
 DEFAULT_KERNEL = "6.18"
+
+
+#: Counters that did not always exist -> the first release that has them.
+#: swpout_zero: "mm: count zeromap read and set for swapout and swapin"
+#: (lore 20241107011246.59137-1-21cnbao@gmail.com), in the last week before
+#: v6.12 (listed in Linus's "Linux 6.12" mail,
+#: CAHk-=wgtGkHshfvaAe_O2ntnFBH3EprNk1juieLmjcF2HBwBgQ@mail.gmail.com);
+#: decompress_fail: lore 20250306205011.784787-1-nphamcs@gmail.com (v6.15);
+#: stored_incompressible_pages: lore 20250730234059.4603-1-sj@kernel.org (v6.18).
+COUNTER_SINCE = {
+    "swpout_zero": (6, 12),
+    "decompress_fail": (6, 15),
+    "stored_incompressible_pages": (6, 18),
+}
+
+
+def has_counter(profile: str | KernelProfile, name: str) -> bool:
+    """Whether the release of *profile* has the counter *name*."""
+    since = COUNTER_SINCE.get(name)
+    return since is None or get_profile(profile).release >= since
+
+
+def compressor_overflow(profile: str | KernelProfile, compressor: str) -> int | None:
+    """What *compressor* returns on *profile* when a page does not fit one page.
+
+    zswap_compress gives the compressor an output capacity of one page.
+    Returns the negative errno the crypto wrapper returns, or None when the
+    compressor ignores the capacity and returns the whole, longer stream
+    (LZO/LZO-RLE before cc47f07234f7). deflate is an acomp algorithm that
+    reports a full output buffer as -ENOSPC since 08cabc7d3c86 ("crypto:
+    deflate - Convert to acomp", after 6.15's merge window); zstd, lz4,
+    the old scomp deflate and bounded LZO return -EINVAL
+    (docs/kernel-facts.md section 4).
+    """
+    profile = get_profile(profile)
+    if compressor in ("lzo", "lzo-rle") and profile.lzo_unbounded:
+        return None
+    if compressor == "deflate" and profile.release >= (6, 16):
+        return ENOSPC
+    return EINVAL
 
 
 def get_profile(name: str | KernelProfile) -> KernelProfile:

@@ -9,7 +9,7 @@ or a negative errno). :func:`zswapviz.trace.record` turns these into a
 :class:`~zswapviz.trace.Trace`; bulk runs just exhaust the generator.
 
 The algorithm follows mm/zswap.c and mm/page_io.c as described in
-``shared/docs/kernel-facts.md``; every difference between kernel releases
+``docs/kernel-facts.md``; every difference between kernel releases
 is a flag of :class:`~zswapviz.profiles.KernelProfile`.
 """
 
@@ -21,6 +21,7 @@ from .model.folio import Folio
 from .model.memcg import MemCgroup
 from .model.stats import mthp_key
 from .model.world import World
+from .profiles import compressor_overflow
 
 __all__ = [
     "EEXIST",
@@ -566,39 +567,48 @@ def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = 
 def zswap_compress(world: World, folio: Folio, index: int, entry: ZswapEntry, pool, fault):
     """Compress page *index* into a zsmalloc object; return success.
 
-    6.13/6.14: a length over PAGE_SIZE makes the allocator fail with
-    -ENOSPC (``reject_compress_poor``). 6.18 (S-raw): a compressor error or
-    a length >= PAGE_SIZE stores the page as is, PAGE_SIZE bytes, when the
-    memcg allows writeback, and is rejected (-EINVAL) otherwise.
+    The compressor is given one page of output (docs/kernel-facts.md
+    section 4): a page that does not fit makes zstd, lz4 and deflate fail
+    (-EINVAL; deflate -ENOSPC once it is an acomp algorithm), while LZO
+    before cc47f07234f7 returns the longer stream and zs_malloc refuses it
+    with -ENOSPC. -ENOSPC from either counts ``reject_compress_poor``, any
+    other compressor error ``reject_compress_fail``. 6.18 (S-raw): a
+    compressor error or a length >= PAGE_SIZE stores the page as is,
+    PAGE_SIZE bytes, when the memcg allows writeback; otherwise the page is
+    rejected keeping the compressor's errno (-EINVAL if it had none).
     """
     profile = world.profile
     stats = world.stats
     offset = folio.offset + index
     data = None
-    failed = fault == "compress_fail"
-    if failed:
+    # The compressor's return value: 0, or a negative errno
+    comp_ret = EINVAL if fault == "compress_fail" else ENOSPC if fault == "compress_poor" else 0
+    if comp_ret:
         dlen = 0
     elif folio.lengths is not None:
         dlen = int(folio.lengths[index])
     else:
         data = pool.compressor.compress(folio.pages[index])
         dlen = len(data)
-    if fault == "compress_poor":
-        dlen = max(dlen, PAGE_SIZE + 1)
-    yield ("crypto_acomp_compress", offset, STORE, EINVAL if failed else dlen)
+    if dlen > PAGE_SIZE:
+        overflow = compressor_overflow(profile, pool.compressor.name)
+        if overflow is not None:
+            comp_ret, dlen, data = overflow, 0, None
+    yield ("crypto_acomp_compress", offset, STORE, comp_ret or dlen)
 
     if profile.store_incompressible:
-        if failed or dlen == 0 or dlen >= PAGE_SIZE:
+        if comp_ret or dlen == 0 or dlen >= PAGE_SIZE:
             if not world.writeback_enabled():
-                stats["reject_compress_fail"] += 1
-                yield ("mem_cgroup_zswap_writeback_enabled", offset, STORE, EINVAL)
+                ret = comp_ret or EINVAL
+                stats["reject_compress_poor" if ret == ENOSPC else "reject_compress_fail"] += 1
+                yield ("mem_cgroup_zswap_writeback_enabled", offset, STORE, ret)
                 return False
             dlen = PAGE_SIZE
             data = None if folio.pages is None else bytes(folio.pages[index])
             yield ("mem_cgroup_zswap_writeback_enabled", offset, STORE, PAGE_SIZE)
-    elif failed:
-        stats["reject_compress_fail"] += 1
-        yield ("zswap_compress", offset, STORE, EINVAL)
+    elif comp_ret:
+        stats["reject_compress_poor" if comp_ret == ENOSPC else "reject_compress_fail"] += 1
+        yield ("zswap_compress", offset, STORE, comp_ret)
         return False
 
     alloc = "zs_malloc" if profile.allocator == "zsmalloc" else "zpool_malloc"
@@ -732,7 +742,7 @@ def zswap_load(world: World, offset: int, swapcache: bool = True, nr_pages: int 
     synchronous-I/O device bypassing the cache) the entry stays. zswap
     cannot load into a large folio (*nr_pages* > 1): it warns and reports
     the folio handled but not uptodate, an I/O error for the fault
-    (kernel-facts section 3, 6.13/6.14); returns "EIO" then.
+    (docs/kernel-facts.md section 5); returns "EIO" then.
     """
     _begin(world)
     stats = world.stats

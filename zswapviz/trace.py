@@ -56,6 +56,12 @@ def _p(page) -> str:
     return "the folio" if page is None else f"page {page}"
 
 
+def _alloc_fail(fn: str, page, arg: int) -> str:
+    if arg == ENOSPC:
+        return f"{fn}() refuses more than 4096 bytes for {_p(page)} (-ENOSPC) before allocating anything: reject_compress_poor + 1."
+    return f"{fn}() for {_p(page)} fails ({_err(arg)}): reject_alloc_fail + 1."
+
+
 _SENTENCES: dict[str, Callable[[int | None, int | None], str]] = {
     "swap_writepage": lambda p, a: f"Reclaim asks to swap out a folio of {a} page(s); it is locked in the swap cache.",
     "swap_writeout": lambda p, a: f"Reclaim asks to swap out a folio of {a} page(s) (swap_writeout); it is locked in the swap cache.",
@@ -69,11 +75,11 @@ _SENTENCES: dict[str, Callable[[int | None, int | None], str]] = {
     "zswap_pool_current_get": lambda p, a: ("Take a reference on the current pool (percpu_ref_tryget) for the whole store." if a else "No usable pool: the store is refused."),
     "memcg_list_lru_alloc": lambda p, a: "Make sure the cgroup has its zswap LRU lists.",
     "zswap_entry_cache_alloc": lambda p, a: (f"Allocating the zswap_entry for {_p(p)} failed (-ENOMEM): reject_kmemcache_fail + 1." if a else f"Allocate a zswap_entry for {_p(p)}."),
-    "crypto_acomp_compress": lambda p, a: (f"The compressor fails on {_p(p)} ({_err(a)})." if a is not None and a < 0 else f"Compress {_p(p)}: 4096 bytes become {a}."),
-    "mem_cgroup_zswap_writeback_enabled": lambda p, a: (f"{_p(p).capitalize()} does not compress below a page and the cgroup forbids writeback: rejected." if a is not None and a < 0 else f"{_p(p).capitalize()} does not compress below a page: it is stored as is, 4096 bytes (stored_incompressible_pages)." if a else "The cgroup's memory.zswap.writeback is 0: the shrinker skips it."),
-    "zswap_compress": lambda p, a: f"Compression of {_p(p)} failed: reject_compress_fail + 1.",
-    "zs_malloc": lambda p, a: (f"zs_malloc() for {_p(p)} fails ({_err(a)})." if a is not None and a < 0 else f"zs_malloc() places {a} bytes (+8 for the handle) in a zsmalloc size class."),
-    "zpool_malloc": lambda p, a: (f"zpool_malloc() for {_p(p)} fails ({_err(a)})." if a is not None and a < 0 else f"zpool_malloc() places {a} bytes (+8 for the handle) in a zsmalloc size class."),
+    "crypto_acomp_compress": lambda p, a: (f"The compressor fails on {_p(p)} ({_err(a)})." if a is not None and a < 0 else f"Compress {_p(p)}: 4096 bytes become {a}, more than the one page of output it was given (LZO before cc47f07234f7 does not check)." if a is not None and a > 4096 else f"Compress {_p(p)}: 4096 bytes become {a}."),
+    "mem_cgroup_zswap_writeback_enabled": lambda p, a: (f"{_p(p).capitalize()} does not compress below a page and the cgroup forbids writeback: rejected ({_err(a)}: reject_compress_{'poor' if a == ENOSPC else 'fail'} + 1)." if a is not None and a < 0 else f"{_p(p).capitalize()} does not compress below a page: it is stored as is, 4096 bytes (stored_incompressible_pages)." if a else "The cgroup's memory.zswap.writeback is 0: the shrinker skips it."),
+    "zswap_compress": lambda p, a: (f"The compressor's -ENOSPC for {_p(p)} means it did not fit: reject_compress_poor + 1." if a == ENOSPC else f"Compression of {_p(p)} failed ({_err(a)}): reject_compress_fail + 1; the allocator is never called."),
+    "zs_malloc": lambda p, a: (_alloc_fail("zs_malloc", p, a) if a is not None and a < 0 else f"zs_malloc() places {a} bytes (+8 for the handle) in a zsmalloc size class."),
+    "zpool_malloc": lambda p, a: (_alloc_fail("zpool_malloc", p, a) if a is not None and a < 0 else f"zpool_malloc() places {a} bytes (+8 for the handle) in a zsmalloc size class."),
     "zs_free": lambda p, a: f"Free {_p(p)}'s zsmalloc object again." if p is not None else f"Free {a} zsmalloc object(s) of the batch again.",
     "zpool_free": lambda p, a: f"Free {_p(p)}'s zsmalloc object again.",
     "zswap_entry_cache_free": lambda p, a: f"Free {_p(p)}'s unpublished zswap_entry: it was never in the tree, never referenced, never charged.",

@@ -4,7 +4,7 @@ This models the allocator in ``mm/zsmalloc.c`` that zswap stores every
 compressed page in since "mm: zswap: interact directly with zsmalloc"
 (J. Weiner, lore ``20250829162212.208258-1-hannes@cmpxchg.org``, 6.18). The
 rules were read from linux-mm/linux-mm ``mm/zsmalloc.c`` @ 1333a27565 and
-are written out in ``docs/zsmalloc-and-lzo.md`` section 2.3; nothing here is
+are written out in ``docs/kernel-facts.md`` section 10; nothing here is
 kernel code. Two objects:
 
 * :class:`SizeClasses` is the class table built by ``zs_create_pool()``:

@@ -320,7 +320,7 @@ def _raw() -> tuple:
 
 
 _FLAG_NAMES = ("charge_in_store_page", "store_incompressible", "large_folios", "single_page",
-               "refs_before_compress", "unmerged")
+               "refs_before_compress", "unmerged", "decompress_before_erase")
 
 
 def _holds(conds: tuple, profile, refs: str, where: str) -> bool:

@@ -23,6 +23,7 @@ drawn, and stepping only indexes it (ipympl's "precompute, then index").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from matplotlib.collections import LineCollection
@@ -53,6 +54,8 @@ __all__ = [
     "draw_sizes",
     "grid_columns",
     "ledger_series",
+    "plot_step",
+    "save_step_figure",
     "step_title",
 ]
 
@@ -108,14 +111,14 @@ def draw_occupancy_timeline(ax, trace: Trace, current: int | None = None):
 
 
 def grid_columns(n: int) -> int:
-    """Choose how many slots a grid row shows: all up to 16, then a power of two.
+    """Choose how many slots a grid row shows: the view model's one rule (:func:`zswapviz.views.viewmodel.grid_columns`).
 
     >>> [grid_columns(n) for n in (1, 16, 32, 64, 512)]
     [1, 16, 16, 16, 32]
     """
-    if n <= 16:
-        return max(1, n)
-    return max(16, 1 << int(np.ceil(np.log2(np.sqrt(2 * n)))))
+    from .views.viewmodel import grid_columns as rule
+
+    return rule(n)
 
 
 def _grid(snapshot, columns: int) -> np.ndarray:
@@ -747,6 +750,44 @@ def draw_explorer(fig, trace: Trace, current: int = 0, label: str | None = None,
             FigureCanvasAgg(fig)
         artists.connect()
     return artists
+
+
+def plot_step(trace: Trace, k: int | None = None, figsize=EXPLORER_FIGSIZE, dpi: int = 100):
+    """Draw step *k* (default: the last) of *trace* as the explorer's four panels; return the figure.
+
+    The slots show what the view model shows (after a failed store, where
+    each page went), for publication-quality PNG, SVG or PDF.
+    """
+    from matplotlib.figure import Figure
+
+    from .views.viewmodel import View, view_model
+
+    n = len(trace)
+    k = n - 1 if k is None else max(0, min(int(k), n - 1))
+    fig = Figure(figsize=figsize, dpi=dpi)
+    artists = draw_explorer(fig, trace, k, blit=False)
+    states = [c[0] for c in View(view_model(trace)).cells_at(k)]
+    cols = artists.occupancy.columns
+    grid = np.full(-(-len(states) // cols) * cols, np.nan)
+    grid[:len(states)] = [_CODE[s] for s in states]
+    artists.occupancy.image.set_data(grid.reshape(-1, cols))
+    return fig
+
+
+def save_step_figure(trace: Trace, k: int, path) -> Path:
+    """Save step *k* of *trace* drawn by :func:`plot_step` to *path* (its suffix: .png, .svg or .pdf); return the path."""
+    import io
+
+    from .errors import UsageError
+    from .report import write_atomic
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        raise UsageError(f"cannot save a figure as {path.name!r}: the name must end in .png, .svg or .pdf")
+    buf = io.BytesIO()
+    plot_step(trace, k).savefig(buf, format=fmt)
+    return Path(write_atomic(path, buf.getvalue()))
 
 
 # -- counters ------------------------------------------------------------------

@@ -78,6 +78,8 @@ def _glossary_html() -> str:
         from .. import glossary
     except ImportError:
         return ""
+    if callable(getattr(glossary, "glossary_html", None)):
+        return f'<div class="zswapviz-glossary" style="font-size:16px;max-height:320px;overflow:auto">{glossary.glossary_html()}</div>'
     terms = getattr(glossary, "TERMS", None) or getattr(glossary, "GLOSSARY", None)
     if callable(getattr(glossary, "terms", None)):
         terms = glossary.terms()

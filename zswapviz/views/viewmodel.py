@@ -144,6 +144,11 @@ class _Table:
         return i
 
 
+_PAGE_WORD = re.compile(r"\b(page|Page) (\d+)\b")
+_NUMBER = re.compile(r"(?<![\w.-])(\d{2,})(?![\w.])")
+_FIELD = re.compile(r"\{\{|\}\}|\{p\}|\{a\}")
+
+
 def _template(text: str, page: int | None, arg: int | None) -> str:
     """*text* with the step's page written ``{p}`` and its argument ``{a}``, when that is unambiguous.
 
@@ -153,9 +158,11 @@ def _template(text: str, page: int | None, arg: int | None) -> str:
     """
     t = text.replace("{", "{{").replace("}", "}}")
     if page is not None:
-        t = re.sub(rf"\b(page|Page) {page}\b", r"\1 {p}", t)
-    if arg is not None and arg >= 0 and len(str(arg)) > 1:
-        t = re.sub(rf"(?<![\w.-]){arg}(?![\w.])", "{a}", t)
+        p = str(page)
+        t = _PAGE_WORD.sub(lambda m: f"{m.group(1)} {{p}}" if m.group(2) == p else m.group(0), t)
+    if arg is not None and arg >= 10:
+        a = str(arg)
+        t = _NUMBER.sub(lambda m: "{a}" if m.group(1) == a else m.group(0), t)
     if fill(t, page, arg) != text:
         return text.replace("{", "{{").replace("}", "}}")
     return t
@@ -163,23 +170,8 @@ def _template(text: str, page: int | None, arg: int | None) -> str:
 
 def fill(template: str, page: int | None, arg: int | None) -> str:
     """A templated text with ``{p}`` and ``{a}`` filled in (``{{``/``}}`` are literal braces)."""
-    out, i = [], 0
-    while i < len(template):
-        two = template[i:i + 2]
-        three = template[i:i + 3]
-        if two in ("{{", "}}"):
-            out.append(two[0])
-            i += 2
-        elif three == "{p}":
-            out.append("" if page is None else str(page))
-            i += 3
-        elif three == "{a}":
-            out.append("" if arg is None else str(arg))
-            i += 3
-        else:
-            out.append(template[i])
-            i += 1
-    return "".join(out)
+    values = {"{{": "{", "}}": "}", "{p}": "" if page is None else str(page), "{a}": "" if arg is None else str(arg)}
+    return _FIELD.sub(lambda m: values[m.group(0)], template)
 
 
 def _cell_code(cell, code_of: dict) -> tuple[int, int, int]:
@@ -374,7 +366,12 @@ def _badge(trace: Trace) -> dict:
 
 
 def _code(trace: Trace) -> tuple[dict | None, object]:
-    """The code line of every step and the listing, from :mod:`zswapviz.listings` when it is installed."""
+    """The code line of every step and the listing, from :mod:`zswapviz.listings` when it is installed.
+
+    ``code``: ``functions`` (names), per step ``fn`` (index, -1 for none),
+    ``line`` and, when the listings give it, ``call`` (steps of one call of
+    a function share it).
+    """
     try:
         from .. import listings
     except ImportError:
@@ -504,6 +501,9 @@ def lesson_view(lesson, teacher: bool = False) -> dict:
             extra = getattr(stop, "teacher_note", None)
             if isinstance(extra, str) and extra:
                 item["teacher_note"] = extra
+            sources = getattr(stop, "sources", None)
+            if sources:
+                item["sources"] = [str(x) for x in sources]
         stops.append(item)
     frames = [[i, revealed] for i, revealed in LessonRunner(lesson).frames]
     views = {("" if key is None else str(key)): view_model(trace, "" if key is None else str(key))

@@ -29,7 +29,7 @@ const CSS = `
   --zvp-bg: var(--jp-layout-color0, #ffffff); --zvp-soft: var(--jp-layout-color2, #f0f2f4);
   --zvp-line: var(--jp-border-color1, #c9d1d9); --zvp-accent: var(--jp-brand-color1, #1565c0);
   --zvp-bad: var(--jp-error-color1, #c62828); --zvp-ok: var(--jp-success-color1, #2e7d32);
-  --zvp-empty: var(--jp-layout-color3, #e4e7ea); --zvp-font: 16px; --zvp-panel-h: 168px;
+  --zvp-empty: var(--jp-layout-color3, #e4e7ea); --zvp-font: 16px; --zvp-panel-h: clamp(150px, calc((100vh - 420px) / 2), 330px);
   --zvp-mono: var(--jp-code-font-family, ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace);
   font-family: var(--jp-ui-font-family, system-ui, "Liberation Sans", "DejaVu Sans", sans-serif);
   font-size: var(--zvp-font); line-height: 1.3; color: var(--zvp-fg); background: var(--zvp-bg);
@@ -96,7 +96,7 @@ const CSS = `
 .zvp-code { min-width: 0; font-family: var(--zvp-mono); }
 .zvp-pair .zvp-panels { gap: 10px; }
 .zvp-pair .zvp-pair-side { min-width: 0; }
-.zvp-pair .zvp-pair-side .zvp-root { padding: 0; --zvp-panel-h: 128px; }
+.zvp-pair .zvp-pair-side .zvp-root { padding: 0; --zvp-panel-h: clamp(110px, calc((100vh - 560px) / 2), 260px); }
 .zvp-pair details summary { cursor: pointer; color: var(--zvp-accent); }
 .zvp-pair-note { min-height: 1.4em; color: var(--zvp-fg); }
 .zvp-lesson { border: 2px solid var(--zvp-accent); border-radius: 6px; padding: 4px 10px; margin: 2px 0 6px; }
@@ -106,7 +106,7 @@ const CSS = `
   background: var(--zvp-soft); color: var(--zvp-fg); }
 .zvp-lesson-a { border-left-color: var(--zvp-ok); }
 .zvp-lesson-t { border-left-color: var(--zvp-muted); }
-.zvp-cellrect { stroke: var(--zvp-bg); }
+.zvp-svg text.zvp-celltext { fill: #fff; stroke: #222; stroke-width: 3px; paint-order: stroke; pointer-events: none; }
 .zvp-here { fill: none; stroke: var(--zvp-fg); stroke-width: 3; }
 .zvp-marker { stroke: var(--zvp-fg); stroke-width: 2; }
 .zvp-future { fill: var(--zvp-bg); opacity: 0.65; }
@@ -292,8 +292,7 @@ GridPanel.prototype.build = function () {
     for (let i = 0; i < m; i++) {
       const t = svg("text", { x: labelW + (i % g.columns) * cell + 3, y: 2 + Math.floor(i / g.columns) * cell + 17 }, gr);
       t.textContent = String(i);
-      t.style.fill = "#111";
-      t.style.opacity = "0.7";
+      t.setAttribute("class", "zvp-celltext");
     }
   }
   if (labelW) {
@@ -457,13 +456,10 @@ SizesPanel.prototype.build = function () {
     const t = svg("text", { x: L - 6, y: Y(v) + 6, "text-anchor": "end" }, sv); t.textContent = String(v);
   });
   this.band = svg("rect", { class: "zvp-band", y: T, height: H, width: Math.max(bw, 2), visibility: "hidden" }, sv);
-  const gb = svg("g", { fill: "#81c784" }, sv);
-  const gc = svg("g", { fill: "#1b5e20" }, sv);
-  this.bars = new Array(m); this.cls = new Array(m);
-  for (let i = 0; i < m; i++) {
-    this.bars[i] = svg("rect", { x: L + i * bw, width: Math.max(bw - (bw > 4 ? 1 : 0), 0.5), y: T + H, height: 0 }, gb);
-    this.cls[i] = svg("rect", { x: L + i * bw, width: Math.max(bw - (bw > 4 ? 1 : 0), 0.5), y: T + H, height: 0, visibility: "hidden" }, gc);
-  }
+  // all bars in one path and all class marks in another: a step rewrites two attributes, not 2 x pages
+  this.barPath = svg("path", { fill: "#81c784", d: "" }, sv);
+  this.clsPath = svg("path", { fill: "#1b5e20", d: "" }, sv);
+  this.barW = Math.max(bw - (bw > 4 ? 1 : 0), 0.5);
   svg("line", { x1: L, x2: L + W, y1: Y(sz.page_size), y2: Y(sz.page_size), stroke: "var(--zvp-fg)", "stroke-width": 1.2 }, sv);
   svg("line", { x1: L, x2: L + W, y1: Y(sz.huge_class_size), y2: Y(sz.huge_class_size), stroke: "var(--zvp-muted)", "stroke-dasharray": "3 3" }, sv);
   svg("line", { x1: L, x2: L + W, y1: T + H, y2: T + H, class: "zvp-axis" }, sv);
@@ -482,22 +478,22 @@ SizesPanel.prototype.build = function () {
 
 SizesPanel.prototype.update = function (k, page) {
   const x = this.p.x, vm = x.vm, m = x.m, sz = sizesAt(x, k), Y = this.Y, T = this.T, H = this.H;
-  let failedAny = false;
+  let failedAny = false, changed = false;
   for (let i = 0; i < m; i++) {
     const c = sz.comp[i], cl = sz.cls[i];
-    if (this.shownComp[i] !== c) {
-      this.shownComp[i] = c;
-      const v = Math.max(c, 0);
-      this.bars[i].setAttribute("y", Y(v)); this.bars[i].setAttribute("height", T + H - Y(v));
-    }
-    if (this.shownCls[i] !== cl) {
-      this.shownCls[i] = cl;
-      if (cl > 0) {
-        this.cls[i].setAttribute("y", Y(cl) - 1.5); this.cls[i].setAttribute("height", 3);
-        this.cls[i].setAttribute("visibility", "visible");
-      } else this.cls[i].setAttribute("visibility", "hidden");
-    }
+    if (this.shownComp[i] !== c || this.shownCls[i] !== cl) { changed = true; this.shownComp[i] = c; this.shownCls[i] = cl; }
     if (c < 0) failedAny = true;
+  }
+  if (changed) {
+    const w = this.barW.toFixed(2), base = (T + H).toFixed(1);
+    let bars = "", cls = "";
+    for (let i = 0; i < m; i++) {
+      const c = sz.comp[i], cl = sz.cls[i], x = (this.L + i * this.bw).toFixed(2);
+      if (c > 0) bars += "M" + x + "," + base + "V" + Y(c).toFixed(1) + "h" + w + "V" + base + "Z";
+      if (cl > 0) cls += "M" + x + "," + (Y(cl) - 1.5).toFixed(1) + "h" + w + "v3h-" + w + "Z";
+    }
+    this.barPath.setAttribute("d", bars);
+    this.clsPath.setAttribute("d", cls);
   }
   while (this.fails.firstChild) this.fails.removeChild(this.fails.firstChild);
   if (failedAny) for (let i = 0; i < m; i++) if (sz.comp[i] < 0) {
@@ -649,6 +645,8 @@ function Player(host, opts) {
   root.tabIndex = 0;
   root.setAttribute("role", "group");
   root.setAttribute("aria-label", "zswapviz explorer");
+  // JupyterLab: keys pressed inside the player are the player's, not the notebook's shortcuts
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
   if (opts.theme) root.dataset.theme = opts.theme;
   host.appendChild(root);
   this.root = root;
@@ -1035,6 +1033,7 @@ function Pair(host, opts) {
   root.tabIndex = 0;
   root.setAttribute("role", "group");
   root.setAttribute("aria-label", "zswapviz side by side");
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
   host.appendChild(root);
   this.root = root;
   const bar = el("div", "zvp-bar");

@@ -186,5 +186,61 @@ def test_text_is_at_least_16px_and_the_explorer_fits_1366x768(browser, tmp_path)
             .map(e => [e.tagName, parseFloat(getComputedStyle(e).fontSize), e.textContent.slice(0, 30)])
             .filter(x => x[1] < 16)""")
         assert small == []
+        page.click("[data-act=present]")
+        box = page.locator(".zvp-root").bounding_box()
+        assert (box["x"], box["y"], box["width"], box["height"]) == (0, 0, 1920, 1080)
+        assert page.evaluate("getComputedStyle(document.querySelector('.zvp-call')).fontSize") == "20px"
+        page.keyboard.press("Escape")
+        assert page.locator(".zvp-root").get_attribute("data-present") is None
+    finally:
+        page.close()
+
+
+def test_side_by_side_pair_steps_by_kernel_event(browser, tmp_path):
+    """The pair page: both sides at the row's steps, the plain note at a gap, counters compared only at aligned rows."""
+    import json
+
+    from zswapviz.views.assets import bundle, json_for_script
+    from zswapviz.widgets import SideBySide
+
+    sb = SideBySide("bug-6.13", {"kernel": "6.13"}, {"kernel": "6.14"})
+    data = json.loads(sb.pair.pair)
+    path = tmp_path / "pair.html"
+    path.write_text("<!doctype html><html><head><meta charset='utf-8'></head><body><div id='h'></div>"
+                    f"<script type='application/json' id='d'>{json_for_script(data)}</script>"
+                    f"<script type='module'>{bundle()}\nwindow.zvp = createPair(document.getElementById('h'), "
+                    "{pair: JSON.parse(document.getElementById('d').textContent)}); document.body.dataset.ready = '1';"
+                    "</script></body></html>", encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    guard = RequestGuard(page)
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready='1']", state="attached")
+        pair = page.locator(".zvp-pair")
+        views = [View(data["a"]), View(data["b"])]
+
+        def check(row):
+            sb.go(row)
+            assert pair.get_attribute("data-row") == str(row)
+            a, b = sb.steps
+            assert (pair.get_attribute("data-step-a"), pair.get_attribute("data-step-b")) == (str(a), str(b))
+            sides = page.locator(".zvp-pair-side .zvp-root")
+            for i, k in enumerate((a, b)):
+                assert sides.nth(i).locator(".zvp-call").inner_text() == views[i].title(k)
+            assert page.locator(".zvp-pair-note").inner_text() == sb.note
+            summary = page.locator(".zvp-pair summary").inner_text()
+            assert ("not compared" in summary) == (not sb.aligned)
+            if sb.aligned:
+                assert summary.startswith(f"counters: {int(sb.counters['differs'].sum())} differ")
+
+        pair.focus()
+        page.keyboard.press("f")
+        check(sb.marks["failure"][0])
+        gap = next(r for r, (i, j) in enumerate(sb.rows) if i < 0)
+        page.locator(".zvp-pair .zvp-slider").first.fill(str(gap))
+        check(gap)
+        page.keyboard.press("End")
+        check(len(sb.rows) - 1)
+        assert not guard.blocked
     finally:
         page.close()

@@ -237,7 +237,7 @@ def test_counters_frame_has_fixed_rows_and_changes(traces):
     charge = next(s.index for s in trace.steps if s.fn == "obj_cgroup_charge_zswap")
     df = counters_frame(trace, charge)
     assert list(df.index) == list(counters_frame(trace, 0).index)
-    assert df.loc["charged_bytes", "change"] == trace.steps[charge].arg
+    assert df.loc["objcg_zswap_bytes", "change"] == trace.steps[charge].arg
     assert df.loc["stored_pages", "change"] == 0
     assert (counters_frame(trace, 0)["value"] == 0).sum() > 10
 

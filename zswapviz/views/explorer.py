@@ -41,7 +41,7 @@ from ..scenario import Scenario, builtin_scenarios, load_scenario
 from .form import DATA_DIR, DEFAULTS, ScenarioForm, as_sentence, builtin_name
 from .kernel import KernelPanel
 from .stepper import PlayerWidget, dumps
-from .viewmodel import COUNTER_ROWS, View, lesson_view, view_model
+from .viewmodel import View, cached_view_model, lesson_view, view_model
 
 __all__ = ["DEFAULT_FIGURE", "DEFAULT_REPORT", "Explorer", "status_of"]
 
@@ -264,10 +264,7 @@ class Explorer:
         """The counters after the current step (pandas DataFrame: value, change, meaning)."""
         import pandas as pd
 
-        v = View(self.view)
-        now = v.values_at(self.step)
-        before = v.values_at(self.step - 1) if self.step > 0 else {k: 0 for k in now}
-        rows = [(key, now.get(key, 0), now.get(key, 0) - before.get(key, 0), meaning) for key, meaning in COUNTER_ROWS]
+        rows = View(self.view).counter_rows(self.step)
         return pd.DataFrame(rows, columns=["counter", "value", "change", "meaning"]).set_index("counter")
 
     @property
@@ -446,9 +443,11 @@ class Explorer:
 
     def _view_of(self, trace) -> dict:
         """The view model of *trace*, computed once per trace."""
+        if not self.label:
+            return cached_view_model(trace)
         hit = self._views.get(id(trace))
         if hit is None or hit[0] is not trace:
-            hit = (trace, view_model(trace, self.label or ""))
+            hit = (trace, view_model(trace, self.label))
             self._views[id(trace)] = hit
         return hit[1]
 

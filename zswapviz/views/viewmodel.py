@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 
 from ..lessons import LEDGER_KEYS, snapshot_ledger
 from ..model.world import CELL_STATES
 from ..model.zsmalloc import SizeClasses
 from ..trace import _ERRNO, Trace
 
-__all__ = ["FORMAT", "LESSON_FORMAT", "STATE_COLORS", "View", "grid_columns", "lesson_view", "view_model"]
+__all__ = ["FORMAT", "LESSON_FORMAT", "STATE_COLORS", "View", "cached_view_model", "grid_columns", "lesson_view",
+           "step_call", "view_model"]
 
 #: The version tag of the view model; a change that breaks readers changes it.
 FORMAT = "zswapviz-view/1"
@@ -455,6 +457,17 @@ def view_model(trace: Trace, label: str = "") -> dict:
     return vm
 
 
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def cached_view_model(trace: Trace) -> dict:
+    """:func:`view_model` of *trace* (without a label), computed once per trace and kept while the trace lives."""
+    vm = _CACHE.get(trace)
+    if vm is None:
+        vm = _CACHE[trace] = view_model(trace)
+    return vm
+
+
 def _stop_answer(stop) -> str | None:
     """The teacher's answer of a lesson stop (the content helper's field if present, else its answer)."""
     for name in ("teacher_answer", "teacher", "answer"):
@@ -547,6 +560,13 @@ class View:
                 break
             out[v["keys"][ch["key"][j]]] = ch["value"][j]
         return out
+
+    def counter_rows(self, k: int) -> list[tuple[str, int, int, str]]:
+        """The counter table after step *k*: (counter, value, change from step k - 1, meaning), always the same rows."""
+        now = self.values_at(k)
+        before = self.values_at(k - 1) if k > 0 else {key: 0 for key in now}
+        return [(key, now.get(key, 0), now.get(key, 0) - before.get(key, 0), meaning)
+                for key, meaning in self.vm["counters"]]
 
     def sentence(self, k: int) -> str:
         """Step *k*'s plain sentence."""

@@ -21,6 +21,7 @@ import { drawCodePane } from "./codepane.js";
 const FORMAT = "zswapviz-view/1";
 const LESSON_FORMAT = "zswapviz-lesson/1";
 const CHECKPOINT = 64;
+const CANVAS_CELLS = 1024;
 const SVGNS = "http://www.w3.org/2000/svg";
 const SERIES_COLORS = { stored_pages: "#1e88e5", pool_refs: "#43a047", objcg_refs: "#8e24aa", right: "#ef6c00" };
 
@@ -82,7 +83,10 @@ const CSS = `
 .zvp-panel { min-width: 0; border: 1px solid var(--zvp-line); border-radius: 4px; padding: 2px 6px 4px; position: relative; }
 .zvp-ph { font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .zvp-note { color: var(--zvp-muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-height: 1.3em; }
-.zvp-svg { display: block; width: 100%; height: var(--zvp-panel-h); overflow: hidden; }
+.zvp-layer { position: relative; width: 100%; height: var(--zvp-panel-h); }
+.zvp-layer > svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; overflow: hidden; display: block; }
+.zvp-over { pointer-events: none; will-change: transform; }
+.zvp-layer > canvas.zvp-canvas { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
 .zvp-svg text { font-size: var(--zvp-font); fill: var(--zvp-muted); font-family: inherit; }
 .zvp-legend { display: flex; flex-wrap: wrap; gap: 0 10px; color: var(--zvp-muted); min-height: 1.3em; }
 .zvp-legend span { white-space: nowrap; }
@@ -110,6 +114,7 @@ const CSS = `
 .zvp-here { fill: none; stroke: var(--zvp-fg); stroke-width: 3; }
 .zvp-marker { stroke: var(--zvp-fg); stroke-width: 2; }
 .zvp-future { fill: var(--zvp-bg); opacity: 0.65; }
+.zvp-future[data-hide="1"] { opacity: 1; }
 .zvp-axis { stroke: var(--zvp-line); stroke-width: 1; }
 .zvp-failline { stroke: var(--zvp-bad); stroke-width: 1.5; stroke-dasharray: 5 3; }
 .zvp-band { fill: var(--zvp-accent); opacity: 0.18; }
@@ -261,31 +266,59 @@ function sizeOf(svgEl) {
 
 /* ---- panels ------------------------------------------------------------ */
 
+/* A panel's drawing: the static SVG (redrawn only when the view or the size
+ * changes) under an overlay SVG on its own compositing layer for what moves
+ * every step (the current step's marker, the faded or hidden future, the
+ * framed cell), so a step never repaints the big static paths. */
+function layered(name) {
+  const div = el("div", "zvp-layer");
+  const st = svg("svg", { class: "zvp-svg", "data-panel": name, role: "img" }, div);
+  const over = svg("svg", { class: "zvp-over", "aria-hidden": "true" }, div);
+  return [div, st, over];
+}
+
+function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
 function GridPanel(player, box) {
   this.p = player;
   this.head = el("div", "zvp-ph");
-  this.svg = svg("svg", { class: "zvp-svg", "data-panel": "grid", role: "img" });
+  const lay = layered("grid");
+  this.svg = lay[1]; this.over = lay[2];
   this.legend = el("div", "zvp-legend");
-  box.appendChild(this.head); box.appendChild(this.svg); box.appendChild(this.legend);
+  box.appendChild(this.head); box.appendChild(lay[0]); box.appendChild(this.legend);
 }
 
 GridPanel.prototype.build = function () {
   const x = this.p.x, vm = x.vm, g = vm.grid, m = x.m;
   this.head.textContent = "xarray slots: swap offsets " + vm.base + "\u2013" + (vm.base + m - 1);
   const sv = this.svg;
-  while (sv.firstChild) sv.removeChild(sv.firstChild);
+  clear(sv); clear(this.over);
   const size = sizeOf(sv), labelW = g.rows > 1 ? 90 : 0;
   const cell = Math.max(2, Math.min((size.w - labelW - 4) / g.columns, (size.h - 4) / g.rows, 64));
   this.cell = cell;
   this.labelW = labelW;
   const gap = cell >= 8 ? 1.5 : cell >= 4 ? 0.6 : 0;
   const gr = svg("g", {}, sv);
-  this.rects = new Array(m);
   this.shown = new Int16Array(m).fill(-1);
-  for (let i = 0; i < m; i++) {
-    const r = svg("rect", { x: labelW + (i % g.columns) * cell, y: 2 + Math.floor(i / g.columns) * cell,
-      width: Math.max(cell - gap, 1), height: Math.max(cell - gap, 1), "data-page": i, class: "zvp-cell" }, gr);
-    this.rects[i] = r;
+  this.gap = gap;
+  if (this.canvas) { this.canvas.remove(); this.canvas = null; }
+  if (m > CANVAS_CELLS) {
+    // thousands of slots: one canvas under the SVG, only changed cells repainted (no DOM per cell)
+    const cv = document.createElement("canvas"), dpr = window.devicePixelRatio || 1;
+    cv.className = "zvp-canvas";
+    cv.width = Math.round(size.w * dpr); cv.height = Math.round(size.h * dpr);
+    this.svg.parentNode.insertBefore(cv, this.svg);
+    this.canvas = cv;
+    this.ctx = cv.getContext("2d");
+    this.ctx.scale(dpr, dpr);
+    this.rects = null;
+  } else {
+    this.rects = new Array(m);
+    for (let i = 0; i < m; i++) {
+      const r = svg("rect", { x: labelW + (i % g.columns) * cell, y: 2 + Math.floor(i / g.columns) * cell,
+        width: Math.max(cell - gap, 1), height: Math.max(cell - gap, 1), "data-page": i, class: "zvp-cell" }, gr);
+      this.rects[i] = r;
+    }
   }
   this.labels = [];
   if (cell >= 40 && m <= 64) {
@@ -310,7 +343,7 @@ GridPanel.prototype.build = function () {
       svg("line", { x1: labelW, x2: labelW + g.columns * cell, y1: y, y2: y, class: "zvp-marker" }, sv);
     }
   }
-  this.here = svg("rect", { class: "zvp-here", width: cell, height: cell, visibility: "hidden" }, sv);
+  this.here = svg("rect", { class: "zvp-here", width: cell, height: cell, visibility: "hidden" }, this.over);
   const used = {};
   for (let i = 0; i < m; i++) used[vm.cells.initial.state[i]] = 1;
   vm.cells.changes.state.forEach(function (s) { used[s] = 1; });
@@ -334,16 +367,29 @@ GridPanel.prototype.color = function (code) {
 };
 
 GridPanel.prototype.update = function (state, page) {
-  const vm = this.p.x.vm, shown = this.shown, rects = this.rects;
-  for (let i = 0; i < rects.length; i++) {
-    const s = state.state[i];
-    if (shown[i] !== s) {
-      shown[i] = s;
-      rects[i].style.fill = this.color(s);
-      rects[i].setAttribute("data-state", vm.states[s]);
+  const vm = this.p.x.vm, shown = this.shown, rects = this.rects, m = this.p.x.m;
+  if (rects) {
+    for (let i = 0; i < m; i++) {
+      const s = state.state[i];
+      if (shown[i] !== s) {
+        shown[i] = s;
+        rects[i].style.fill = this.color(s);
+        rects[i].setAttribute("data-state", vm.states[s]);
+      }
+    }
+  } else {
+    const ctx = this.ctx, g = vm.grid, cell = this.cell, w = Math.max(cell - this.gap, 1);
+    const empty = getComputedStyle(this.p.root).getPropertyValue("--zvp-empty").trim() || "#e4e7ea";
+    for (let i = 0; i < m; i++) {
+      const s = state.state[i];
+      if (shown[i] !== s) {
+        shown[i] = s;
+        ctx.fillStyle = vm.states[s] === "empty" ? empty : vm.colors[s];
+        ctx.fillRect(this.labelW + (i % g.columns) * cell, 2 + Math.floor(i / g.columns) * cell, w, w);
+      }
     }
   }
-  if (page >= 0 && page < rects.length) {
+  if (page >= 0 && page < m) {
     const g = vm.grid;
     this.here.setAttribute("x", this.labelW + (page % g.columns) * this.cell);
     this.here.setAttribute("y", 2 + Math.floor(page / g.columns) * this.cell);
@@ -356,13 +402,14 @@ function SeriesPanel(player, box) {
   this.p = player;
   this.head = el("div", "zvp-ph", "refs held and charge over the steps");
   this.legend = el("div", "zvp-legend");
-  this.svg = svg("svg", { class: "zvp-svg", "data-panel": "refs", role: "img" });
-  box.appendChild(this.head); box.appendChild(this.legend); box.appendChild(this.svg);
+  const lay = layered("refs");
+  this.svg = lay[1]; this.over = lay[2];
+  box.appendChild(this.head); box.appendChild(this.legend); box.appendChild(lay[0]);
 }
 
 SeriesPanel.prototype.build = function () {
   const x = this.p.x, vm = x.vm, n = x.n, sv = this.svg;
-  while (sv.firstChild) sv.removeChild(sv.firstChild);
+  clear(sv); clear(this.over);
   const size = sizeOf(sv), L = 52, R = 64, T = 8, B = 26;
   const W = size.w - L - R, H = size.h - T - B;
   const keys = vm.chart.left, right = vm.chart.right;
@@ -387,9 +434,7 @@ SeriesPanel.prototype.build = function () {
   });
   const xt = svg("text", { x: L + W, y: T + H + 20, "text-anchor": "end" }, sv); xt.textContent = "step " + (n - 1);
   const x0 = svg("text", { x: L, y: T + H + 20 }, sv); x0.textContent = "step 0";
-  const clip = svg("clipPath", { id: this.p.uid + "-clip-refs" }, sv);
-  this.clipRect = svg("rect", { x: 0, y: 0, width: size.w, height: size.h }, clip);
-  const g = svg("g", { "clip-path": "url(#" + this.p.uid + "-clip-refs)" }, sv);
+  const g = svg("g", {}, sv);
   vm.steps.failed.forEach(function (k) { svg("line", { x1: X(k), x2: X(k), y1: T, y2: T + H, class: "zvp-failline" }, g); });
   const self = this;
   function path(a, yf, color, dash) {
@@ -400,8 +445,8 @@ SeriesPanel.prototype.build = function () {
   }
   keys.forEach(function (k) { path(x.values[k], Y, SERIES_COLORS[k] || "#777"); });
   if (ra) path(Array.from(ra, function (v) { return v / 1024; }), YR, SERIES_COLORS.right, "6 3");
-  this.future = svg("rect", { class: "zvp-future", y: T, height: H }, sv);
-  this.marker = svg("line", { class: "zvp-marker", y1: T, y2: T + H }, sv);
+  this.future = svg("rect", { class: "zvp-future", y: T - 2, height: H + 4 }, this.over);
+  this.marker = svg("line", { class: "zvp-marker", y1: T, y2: T + H }, this.over);
   this.legend.textContent = "";
   this.vals = {};
   keys.concat(ra ? [right] : []).forEach(function (k) {
@@ -425,8 +470,7 @@ SeriesPanel.prototype.update = function (k) {
   const right = this.L + this.W + 2;
   this.future.setAttribute("x", xk + 1);
   this.future.setAttribute("width", Math.max(0, right - xk - 1));
-  this.future.setAttribute("visibility", spoil ? "visible" : "hidden");
-  this.clipRect.setAttribute("width", spoil ? 100000 : xk + 1);
+  this.future.setAttribute("data-hide", spoil ? "0" : "1");
   for (const key in this.vals) {
     const v = x.values[key][k];
     this.vals[key].textContent = key === x.vm.chart.right ? fmt(v / 1024) + " KiB" : fmt(v);
@@ -437,14 +481,15 @@ function SizesPanel(player, box) {
   this.p = player;
   this.head = el("div", "zvp-ph", "compressed size per page, zsmalloc class");
   this.note = el("div", "zvp-note");
-  this.svg = svg("svg", { class: "zvp-svg", "data-panel": "sizes", role: "img" });
+  const lay = layered("sizes");
+  this.svg = lay[1]; this.over = lay[2];
   this.legend = el("div", "zvp-legend");
-  box.appendChild(this.head); box.appendChild(this.note); box.appendChild(this.svg); box.appendChild(this.legend);
+  box.appendChild(this.head); box.appendChild(this.note); box.appendChild(lay[0]); box.appendChild(this.legend);
 }
 
 SizesPanel.prototype.build = function () {
   const x = this.p.x, vm = x.vm, m = x.m, sv = this.svg, sz = vm.sizes;
-  while (sv.firstChild) sv.removeChild(sv.firstChild);
+  clear(sv); clear(this.over);
   const size = sizeOf(sv), L = 58, R = 6, T = 6, B = 6;
   const W = size.w - L - R, H = size.h - T - B;
   let top = sz.page_size * 1.12;
@@ -455,11 +500,22 @@ SizesPanel.prototype.build = function () {
   [0, 2048, 4096].forEach(function (v) {
     const t = svg("text", { x: L - 6, y: Y(v) + 6, "text-anchor": "end" }, sv); t.textContent = String(v);
   });
-  this.band = svg("rect", { class: "zvp-band", y: T, height: H, width: Math.max(bw, 2), visibility: "hidden" }, sv);
+  this.band = svg("rect", { class: "zvp-band", y: T, height: H, width: Math.max(bw, 2), visibility: "hidden" }, this.over);
   // all bars in one path and all class marks in another: a step rewrites two attributes, not 2 x pages
   this.barPath = svg("path", { fill: "#81c784", d: "" }, sv);
   this.clsPath = svg("path", { fill: "#1b5e20", d: "" }, sv);
   this.barW = Math.max(bw - (bw > 4 ? 1 : 0), 0.5);
+  if (this.canvas) { this.canvas.remove(); this.canvas = null; }
+  if (m > CANVAS_CELLS) {
+    // thousands of pages: the bars on one canvas under the SVG, each changed page's column repainted alone
+    const cv = document.createElement("canvas"), dpr = window.devicePixelRatio || 1;
+    cv.className = "zvp-canvas";
+    cv.width = Math.round(size.w * dpr); cv.height = Math.round(size.h * dpr);
+    sv.parentNode.insertBefore(cv, sv);
+    this.canvas = cv;
+    this.ctx = cv.getContext("2d");
+    this.ctx.scale(dpr, dpr);
+  }
   svg("line", { x1: L, x2: L + W, y1: Y(sz.page_size), y2: Y(sz.page_size), stroke: "var(--zvp-fg)", "stroke-width": 1.2 }, sv);
   svg("line", { x1: L, x2: L + W, y1: Y(sz.huge_class_size), y2: Y(sz.huge_class_size), stroke: "var(--zvp-muted)", "stroke-dasharray": "3 3" }, sv);
   svg("line", { x1: L, x2: L + W, y1: T + H, y2: T + H, class: "zvp-axis" }, sv);
@@ -479,12 +535,21 @@ SizesPanel.prototype.build = function () {
 SizesPanel.prototype.update = function (k, page) {
   const x = this.p.x, vm = x.vm, m = x.m, sz = sizesAt(x, k), Y = this.Y, T = this.T, H = this.H;
   let failedAny = false, changed = false;
+  const ctx = this.canvas ? this.ctx : null;
   for (let i = 0; i < m; i++) {
     const c = sz.comp[i], cl = sz.cls[i];
-    if (this.shownComp[i] !== c || this.shownCls[i] !== cl) { changed = true; this.shownComp[i] = c; this.shownCls[i] = cl; }
+    if (this.shownComp[i] !== c || this.shownCls[i] !== cl) {
+      changed = true; this.shownComp[i] = c; this.shownCls[i] = cl;
+      if (ctx) {
+        const x0 = this.L + i * this.bw;
+        ctx.clearRect(x0, T - 1, this.bw, H + 2);
+        if (c > 0) { ctx.fillStyle = "#81c784"; ctx.fillRect(x0, Y(c), this.barW, T + H - Y(c)); }
+        if (cl > 0) { ctx.fillStyle = "#1b5e20"; ctx.fillRect(x0, Y(cl) - 1.5, this.barW, 3); }
+      }
+    }
     if (c < 0) failedAny = true;
   }
-  if (changed) {
+  if (changed && !ctx) {
     const w = this.barW.toFixed(2), base = (T + H).toFixed(1);
     let bars = "", cls = "";
     for (let i = 0; i < m; i++) {
@@ -524,23 +589,22 @@ function RollbackPanel(player, box) {
   this.p = player;
   this.head = el("div", "zvp-ph", "stores, the failure, and the erases that undid them");
   this.note = el("div", "zvp-note");
-  this.svg = svg("svg", { class: "zvp-svg", "data-panel": "rollback", role: "img" });
+  const lay = layered("rollback");
+  this.svg = lay[1]; this.over = lay[2];
   this.legend = el("div", "zvp-legend");
-  box.appendChild(this.head); box.appendChild(this.note); box.appendChild(this.svg); box.appendChild(this.legend);
+  box.appendChild(this.head); box.appendChild(this.note); box.appendChild(lay[0]); box.appendChild(this.legend);
 }
 
 RollbackPanel.prototype.build = function () {
   const x = this.p.x, vm = x.vm, n = x.n, m = x.m, sv = this.svg, rb = vm.rollback;
-  while (sv.firstChild) sv.removeChild(sv.firstChild);
+  clear(sv); clear(this.over);
   const size = sizeOf(sv), L = 80, R = 8, T = 6, B = 6;
   const W = size.w - L - R, H = size.h - T - B;
   const X = function (k) { return L + (n > 1 ? (k / (n - 1)) * W : 0); };
   const Y = function (p) { return T + ((p + 0.5) / m) * H; };
   this.X = X; this.L = L; this.W = W; this.T = T; this.H = H;
   [0, m - 1].forEach(function (p) { const t = svg("text", { x: L - 6, y: Y(p) + 6, "text-anchor": "end" }, sv); t.textContent = "page " + p; });
-  const clip = svg("clipPath", { id: this.p.uid + "-clip-rb" }, sv);
-  this.clipRect = svg("rect", { x: 0, y: 0, width: size.w, height: size.h }, clip);
-  const g = svg("g", { "clip-path": "url(#" + this.p.uid + "-clip-rb)" }, sv);
+  const g = svg("g", {}, sv);
   vm.steps.failed.forEach(function (k) { svg("line", { x1: X(k), x2: X(k), y1: T, y2: T + H, class: "zvp-failline" }, g); });
   const undone = {};
   let red = "", stale = "", green = "", dots = "", crosses = "", empties = "";
@@ -568,8 +632,8 @@ RollbackPanel.prototype.build = function () {
   svg("path", { d: empties || "M0,0", stroke: "var(--zvp-muted)", "stroke-width": 1.5, fill: "none" }, g);
   if (dots) svg("path", { d: dots, fill: colors[st.indexOf("stored")] }, g);
   svg("path", { d: crosses || "M0,0", stroke: "var(--zvp-bad)", "stroke-width": 2, fill: "none" }, g);
-  this.future = svg("rect", { class: "zvp-future", y: T, height: H }, sv);
-  this.marker = svg("line", { class: "zvp-marker", y1: T, y2: T + H }, sv);
+  this.future = svg("rect", { class: "zvp-future", y: T - 4, height: H + 8 }, this.over);
+  this.marker = svg("line", { class: "zvp-marker", y1: T, y2: T + H }, this.over);
   this.legend.textContent = "";
   const self = this;
   [[colors[st.indexOf("stored")], "xa_store"], ["var(--zvp-bad)", "undone"],
@@ -583,9 +647,8 @@ RollbackPanel.prototype.update = function (k) {
   const x = this.p.x, vm = x.vm, spoil = this.p.spoilers, xk = this.X(k);
   this.marker.setAttribute("x1", xk); this.marker.setAttribute("x2", xk);
   this.future.setAttribute("x", xk + 1);
-  this.future.setAttribute("width", Math.max(0, this.L + this.W + 2 - xk - 1));
-  this.future.setAttribute("visibility", spoil ? "visible" : "hidden");
-  this.clipRect.setAttribute("width", spoil ? 100000 : xk + 1);
+  this.future.setAttribute("width", Math.max(0, this.L + this.W + 8 - xk - 1));
+  this.future.setAttribute("data-hide", spoil ? "0" : "1");
   const first = vm.steps.failed.length ? vm.steps.failed[0] : null;
   if (spoil || (first !== null && k >= first)) this.note.textContent = vm.rollback.note;
   else this.note.textContent = first === null && k === x.n - 1 ? vm.rollback.note : "no failure so far";

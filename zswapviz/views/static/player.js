@@ -77,9 +77,9 @@ const CSS = `
 .zvp-details { position: absolute; right: 0; top: 1.9em; z-index: 5; max-width: min(760px, 90%); max-height: 300px; overflow: auto;
   background: var(--zvp-bg); color: var(--zvp-fg); border: 2px solid var(--zvp-bad); border-radius: 4px; padding: 6px 10px; }
 .zvp-details ul { margin: 0; padding-left: 1.2em; }
-.zvp-main { display: grid; grid-template-columns: minmax(0, 1fr); gap: 8px; }
+.zvp-main { display: grid; grid-template-columns: minmax(0, 1fr); gap: 8px; align-items: start; }
 .zvp-main.zvp-with-side { grid-template-columns: minmax(0, 1fr) minmax(240px, 30%); }
-.zvp-panels { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 6px 10px; }
+.zvp-panels { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 6px 10px; align-content: start; }
 .zvp-panel { min-width: 0; border: 1px solid var(--zvp-line); border-radius: 4px; padding: 2px 6px 4px; position: relative; }
 .zvp-ph { font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .zvp-note { color: var(--zvp-muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-height: 1.3em; }
@@ -91,7 +91,7 @@ const CSS = `
 .zvp-legend { display: flex; flex-wrap: wrap; gap: 0 10px; color: var(--zvp-muted); min-height: 1.3em; }
 .zvp-legend span { white-space: nowrap; }
 .zvp-sw { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 3px; border: 1px solid var(--zvp-line); vertical-align: -1px; }
-.zvp-side { display: flex; flex-direction: column; gap: 6px; min-width: 0; }
+.zvp-side { display: flex; flex-direction: column; gap: 6px; min-width: 0; max-height: calc(2 * var(--zvp-panel-h) + 8.5em); overflow: auto; }
 .zvp-counters { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 .zvp-counters td { padding: 0 4px; border-bottom: 1px solid var(--zvp-line); white-space: nowrap; }
 .zvp-counters td:nth-child(2), .zvp-counters td:nth-child(3) { text-align: right; font-family: var(--zvp-mono); }

@@ -729,9 +729,9 @@ function Player(host, opts) {
   const self = this;
   this.btn = {
     start: button("|\u25c0", "start", "first step (Home)"),
-    prev: button("\u25c0", "prev", "previous step (\u2190)"),
+    prev: button("\u25c0 back", "prev", "previous step (\u2190)"),
     play: button("\u25b6 play", "play", "play / pause (p)"),
-    next: button("\u25b6", "next", "next step (\u2192)"),
+    next: button("forward \u25b6", "next", "next step (\u2192)"),
     end: button("\u25b6|", "end", "last step (End)"),
   };
   ["start", "prev", "play", "next", "end"].forEach(function (k) { bar.appendChild(self.btn[k]); });

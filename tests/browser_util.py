@@ -122,3 +122,83 @@ def save_screenshot(page_or_locator, name: str) -> Path:
     path = ARTIFACTS / name
     page_or_locator.screenshot(path=str(path))
     return path
+
+
+#: Finds what a reader could not see in a page: elements cut by their panel or
+#: their own box, controls or panels on top of one another, text below a
+#: minimum size, text without contrast against what is behind it, and a page
+#: that scrolls sideways. Returns one line per problem.
+LAYOUT_PROBLEMS = r"""([scope, minFont, minContrast]) => {
+  const out = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth + 1) out.push(`page scrolls sideways: ${root.scrollWidth} > ${root.clientWidth}`);
+  const shown = e => {
+    const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && cs.visibility !== "hidden" && cs.display !== "none" && !e.closest("[hidden]")
+      && Number(cs.opacity) > 0;
+  };
+  const name = e => e.tagName.toLowerCase() + (typeof e.className === "string" && e.className ? "." + e.className.trim().split(/\s+/).join(".")
+    : e.className && e.className.baseVal ? "." + e.className.baseVal.trim().split(/\s+/).join(".") : "")
+    + (e.dataset && e.dataset.panel ? `[${e.dataset.panel}]` : "") + (e.textContent ? ` "${e.textContent.trim().slice(0, 40)}"` : "");
+  const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  const meets = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+  const scopes = Array.from(document.querySelectorAll(scope)).filter(shown);
+  if (!scopes.length) out.push(`nothing matches ${scope}`);
+  const texts = [];
+  for (const sc of scopes) {
+    // every element of a panel inside its panel; every svg element inside its svg
+    for (const panel of sc.querySelectorAll(".zvp-panel, .zvp-lesson, .zvp-now, .zvp-bar, .zv-card, .zvp-side")) {
+      if (!shown(panel)) continue;
+      const pr = panel.getBoundingClientRect();
+      for (const e of panel.querySelectorAll("*")) {
+        if (!shown(e) || e.tagName.toLowerCase() === "option") continue;
+        const box = e.closest("svg") && e.tagName.toLowerCase() !== "svg" ? e.closest("svg").getBoundingClientRect() : pr;
+        if (!inside(e.getBoundingClientRect(), box)) out.push(`${name(e)} sticks out of ${name(panel)}`);
+      }
+    }
+    // controls in a bar, and the panels, never on top of one another
+    const groups = [".zvp-bar > *", ".zvp-panels > .zvp-panel", ".zvp-now > .zvp-sentence, .zvp-now > .zvp-badge",
+                    ".zvp-main > *", ".zv-cards > *"];
+    for (const g of groups) {
+      const items = Array.from(sc.querySelectorAll(g)).filter(shown);
+      for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
+        if (items[i].parentNode === items[j].parentNode && meets(items[i].getBoundingClientRect(), items[j].getBoundingClientRect()))
+          out.push(`${name(items[i])} overlaps ${name(items[j])}`);
+      }
+    }
+    for (const e of sc.querySelectorAll("*")) {
+      if (!shown(e)) continue;
+      const own = Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+      if (own) texts.push(e);
+    }
+    for (const e of sc.querySelectorAll("input:not([type=range]), select, button")) if (shown(e)) texts.push(e);
+  }
+  const rgb = s => { const m = s.match(/rgba?\(([^)]+)\)/); if (!m) return null; const v = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  const lum = c => { const f = x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const behind = e => {
+    for (let p = e; p && p.nodeType === 1; p = p.parentElement) {
+      const c = rgb(getComputedStyle(p).backgroundColor);
+      if (c && c[3] > 0.5) return c;
+    }
+    return rgb(getComputedStyle(document.body).backgroundColor) || [255, 255, 255, 1];
+  };
+  for (const e of new Set(texts)) {
+    const cs = getComputedStyle(e), size = parseFloat(cs.fontSize);
+    if (size < minFont - 0.01) out.push(`${name(e)} is ${size}px, below ${minFont}px`);
+    const svgText = e.namespaceURI === "http://www.w3.org/2000/svg";
+    if (!svgText && e.scrollWidth > e.clientWidth + 1 && ["hidden", "clip"].includes(cs.overflowX) && e.clientWidth > 0)
+      out.push(`${name(e)} is cut (${e.scrollWidth} > ${e.clientWidth})`);
+    const fg = rgb(svgText ? cs.fill : cs.color);
+    if (!fg || !minContrast) continue;
+    const bg = behind(e), a = lum(fg), b = lum(bg), ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    // graphics labels (svg text) need 3:1, text 4.5:1 or 3:1 when large (WCAG 2.1, 1.4.3 and 1.4.11)
+    const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
+    if (ratio < (svgText || large ? Math.min(3, minContrast) : minContrast)) out.push(`${name(e)}: contrast ${ratio.toFixed(2)} (${cs.color} on rgb(${bg.slice(0, 3)}))`);
+  }
+  return Array.from(new Set(out));
+}"""
+
+
+def layout_problems(page, scope: str = "body", min_font: float = 16, min_contrast: float = 4.5) -> list[str]:
+    """What a reader could not see in *scope* of *page* (see :data:`LAYOUT_PROBLEMS`); empty when all is well."""
+    return page.evaluate(LAYOUT_PROBLEMS, [scope, min_font, min_contrast])

@@ -2,10 +2,12 @@
 
 Every page is opened from a file:// URL with every request other than the
 file itself blocked and counted: there must be none, and no console error,
-page error or dialog. The player is then driven (buttons, jumps, slider,
-arrow keys, play) and what it shows — step, kernel function, sentence,
-every cell's state and the ledger — is compared with the recorded trace; a
-lesson is run to its end in presentation mode in lockstep with the Python
+page error or dialog. The player (the explorer's renderer,
+``zswapviz/views/static/player.js``) is then driven (buttons, jumps,
+slider, keys, play) and what it shows — step, title line, sentence, every
+cell's state, the framed page, the badge and the counters — must equal
+``View(view_model(trace)).frame(k)``; a lesson is run to its end in
+presentation mode in lockstep with the Python
 :class:`~zswapviz.lessons.LessonRunner`.
 
 Chromium is Debian's (``/usr/bin/chromium``), never ``playwright install``,
@@ -17,35 +19,34 @@ strictly than its ``RequestGuard``: not even another local file may load.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from browser_util import ConsoleLog, launch_chromium, sync_playwright
 
-from zswapviz.lessons import (
-    LEDGER_KEYS,
-    Lesson,
-    load_lesson,
-    resolve_scenario,
-    snapshot_ledger,
-)
+from zswapviz.lessons import Lesson, load_lesson, resolve_scenario
 from zswapviz.report import Variant, export_all
 from zswapviz.scenario import SCENARIO_DIR
+from zswapviz.views.viewmodel import View, view_model
 
 PROBE = ("<script>alert(1)</script> \"><img src=x onerror=alert(1)> </script><script>alert(2)</script> "
          "{{ {{js}} }} ' onmouseover='alert(3)' x=' ünïcødé 🐧")
 
-#: Reads what a player shows: step, function, sentence, cell states, ledger.
-READ_PLAYER = """root => ({
+#: Reads what a player shows: step, title line, sentence, badge, cell states, framed page, counters.
+READ_PLAYER = """host => { const root = host.querySelector('.zvp-root'); return {
   step: Number(root.dataset.step),
-  fn: root.querySelector('.zv-fn').textContent,
-  text: root.querySelector('.zv-text').textContent,
-  states: Array.from(root.querySelectorAll('.zv-grid .zv-cell')).map(c => c.dataset.state),
-  here: Array.from(root.querySelectorAll('.zv-grid .zv-cell')).findIndex(c => c.classList.contains('zv-here')),
-  ledger: Object.fromEntries(Array.from(root.querySelectorAll('tr[data-key]')).map(
-    r => [r.dataset.key, r.querySelector('.zv-v').textContent])),
-})"""
+  title: root.querySelector('.zvp-call').textContent,
+  text: root.querySelector('.zvp-text').textContent,
+  badge: root.querySelector('.zvp-badge-text').textContent,
+  ok: root.querySelector('.zvp-badge').dataset.ok,
+  states: Array.from(root.querySelectorAll('svg[data-panel=grid] rect.zvp-cell')).map(r => r.getAttribute('data-state')),
+  here: root.querySelector('.zvp-here').getAttribute('data-page'),
+  counters: Object.fromEntries(Array.from(root.querySelectorAll('.zvp-counters tr[data-key]'))
+      .map(tr => [tr.dataset.key, tr.children[1].textContent])),
+}; }"""
 
 NOTEBOOK = {
     "cells": [
@@ -82,10 +83,11 @@ class Opened:
         assert self.dialogs == [], f"dialogs: {self.dialogs}"
 
     def player(self, index: int = 0):
-        return self.page.locator("[data-zv-player]").nth(index)
+        """The index-th player's root (the renderer's .zvp-root)."""
+        return self.page.locator("[data-zv-player]").nth(index).locator(".zvp-root")
 
     def read(self, index: int = 0) -> dict:
-        return self.player(index).evaluate(READ_PLAYER)
+        return self.page.locator("[data-zv-player]").nth(index).evaluate(READ_PLAYER)
 
 
 @pytest.fixture(scope="module")
@@ -160,148 +162,191 @@ def site(tmp_path_factory):
     return out
 
 
-def _ledger_text(values: dict) -> dict:
-    return {k: f"{v:,}" for k, v in values.items()}
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
 
 
-def assert_shows(opened: Opened, trace, k: int, index: int = 0) -> None:
-    """The player shows step *k* of *trace*: function, sentence, cells, highlighted page and ledger."""
+def view_of(name: str, kernel: str | None = None) -> View:
+    """The view model of a built-in scenario (optionally on another kernel), decoded in Python."""
+    scenario = resolve_scenario(name)
+    if kernel:
+        scenario.kernel = kernel
+    return View(view_model(scenario.run()))
+
+
+def assert_shows(opened: Opened, view: View, k: int, index: int = 0) -> None:
+    """The player shows frame *k* of *view*: title line, sentence, badge, cells, framed page and every counter."""
     shown = opened.read(index)
-    step, snap = trace[k]
+    frame = view.frame(k)
     assert shown["step"] == k
-    assert shown["fn"] == step.fn and shown["text"] == step.text
-    assert shown["states"] == [c.state for c in snap.cells]
-    assert shown["here"] == (-1 if step.page is None else step.page)
-    want = _ledger_text(snapshot_ledger(snap))
-    assert set(LEDGER_KEYS) <= set(shown["ledger"]), f"ledger rows shown: {sorted(shown['ledger'])}"
-    assert shown["ledger"] == {key: want[key] for key in shown["ledger"]}
+    assert shown["title"] == frame["title"] and shown["text"] == frame["sentence"]
+    assert shown["ok"] == ("1" if frame["badge"]["ok"] else "0") and frame["badge"]["summary"] in shown["badge"]
+    assert shown["states"] == frame["cells"], k
+    assert shown["here"] == ("" if frame["page"] is None else str(frame["page"]))
+    assert {"stored_pages", "entries_in_trees", "pool_refs", "objcg_refs"} <= set(shown["counters"]), shown["counters"]
+    assert {key: _number(v) for key, v in shown["counters"].items()} == \
+        {key: frame["values"][key] for key in shown["counters"]}, k
 
 
 def test_every_page_makes_no_request_and_logs_no_error(site, open_page):
-    """The index, every report, comparison and lesson, and the exported notebook open clean offline."""
+    """The index, every report, comparison, lesson (both editions) and the exported notebook open clean offline."""
     pages = sorted(site.rglob("*.html"))
-    assert len(pages) == 1 + 4 + 1 + 3 + 1
+    assert len(pages) == 1 + 4 + 1 + 3 * 2 + 1
     for path in pages:
         opened = open_page(path, ready=path.parent.name != "notebooks")
         opened.page.wait_for_load_state("load")
         opened.check_clean()
+        if path.parent.name != "notebooks" and path.name != "index.html":
+            assert opened.page.locator(".zvp-root").count() >= 1, path
 
 
 def test_next_steps_through_the_whole_trace(site, open_page):
-    """Clicking next shows each step in turn, its cells and its ledger as the trace recorded them."""
-    trace = resolve_scenario("demo").run()
+    """Clicking next shows each step in turn, as Python's view model of the trace decodes it."""
+    view = view_of("demo")
     opened = open_page(site / "scenarios" / "demo.html")
-    assert_shows(opened, trace, 0)
+    assert_shows(opened, view, 0)
     nxt = opened.player().locator("[data-act='next']")
-    for k in range(1, len(trace)):
+    for k in range(1, view.n):
         nxt.click()
-        assert_shows(opened, trace, k)
+        assert_shows(opened, view, k)
     nxt.click()
-    assert opened.read()["step"] == len(trace) - 1
+    assert opened.read()["step"] == view.n - 1
     opened.check_clean()
 
 
 def test_jumps_to_failure_rollback_page_and_end(site, open_page):
-    """The failure, rollback, last-erase, page and end jumps land where the trace says."""
-    trace = resolve_scenario("stale-rollback").run()
+    """The failure, rollback, page and end jumps land where the view model's one jump rule says."""
+    view = view_of("stale-rollback")
     opened = open_page(site / "scenarios" / "stale-rollback.html")
     p = opened.player()
-    p.locator("[data-act='mark:failure']").click()
-    assert_shows(opened, trace, trace.failure_index)
-    assert "zv-failed" in p.get_attribute("class")
-    p.locator("[data-act='mark:first_rollback']").click()
-    assert_shows(opened, trace, trace.rollback_indices[0])
-    p.locator("[data-act='mark:last_rollback']").click()
-    assert_shows(opened, trace, trace.rollback_indices[-1])
-    before = opened.read()["states"]
-    assert before.count("erased") >= 6  # the new entries 0-5 and the stale ones at 9 and 12
-    p.locator(".zv-page-input").fill("9")
+    k = 0
+    for kind in ("failure", "rollback", "rollback", "failure"):
+        p.locator(f"[data-act='{kind}']").click()
+        k = view.jump(kind, k)
+        assert k is not None
+        assert_shows(opened, view, k)
+        if kind == "failure":
+            assert p.get_attribute("data-failed") == "1"
+    p.locator("[data-act='end']").click()
+    assert_shows(opened, view, view.n - 1)
+    assert opened.read()["states"].count("disk") >= 6  # the erased slots: the folio went to the swap device
+    p.locator(".zvp-page").fill("9")
     p.locator("[data-act='page']").click()
-    assert_shows(opened, trace, next(s.index for s in trace.steps if s.page == 9))
-    p.locator("[data-act='mark:end']").click()
-    assert_shows(opened, trace, len(trace) - 1)
-    p.locator(".zv-page-input").fill("99")
+    assert_shows(opened, view, view.vm["marks"]["page_first"][9])
+    p.locator(".zvp-page").fill("99")
     p.locator("[data-act='page']").click()
-    assert opened.read()["step"] == len(trace) - 1
-    assert "no step at page 99" in p.locator(".zv-status").text_content()
+    assert opened.read()["step"] == view.vm["marks"]["page_first"][9]
+    assert "no step on page 99" in p.locator(".zvp-status").text_content()
     opened.check_clean()
 
 
-def test_arrow_keys_home_and_end_step_the_player(site, open_page):
-    """Right and left arrows step by one; End and Home go to the last and first step."""
-    trace = resolve_scenario("demo").run()
+def test_keys_step_the_player(site, open_page):
+    """With the player focused: arrows step, End/Home, f to the failure, digits then g to a page."""
+    view = view_of("demo")
     opened = open_page(site / "scenarios" / "demo.html")
+    opened.player().focus()
     kb = opened.page.keyboard
-    for k in range(1, 13):
+    for _ in range(12):
         kb.press("ArrowRight")
-    assert_shows(opened, trace, 12)
+    assert_shows(opened, view, 12)
     kb.press("ArrowLeft")
     kb.press("ArrowLeft")
-    assert_shows(opened, trace, 10)
+    assert_shows(opened, view, 10)
     kb.press("End")
-    assert_shows(opened, trace, len(trace) - 1)
-    kb.press("ArrowLeft")
-    assert_shows(opened, trace, len(trace) - 2)
+    assert_shows(opened, view, view.n - 1)
     kb.press("Home")
-    assert_shows(opened, trace, 0)
+    assert_shows(opened, view, 0)
+    kb.press("f")
+    assert_shows(opened, view, view.jump("failure", 0))
+    kb.press("7")
+    kb.press("g")
+    assert_shows(opened, view, view.vm["marks"]["page_first"][7])
+    opened.check_clean()
+
+
+def test_keys_outside_the_player_step_the_last_one_used(site, open_page):
+    """Arrow keys pressed with the focus on the page (not in a player) still step the report's player."""
+    view = view_of("demo")
+    opened = open_page(site / "scenarios" / "demo.html")
+    opened.page.locator("h1").click()
+    opened.page.keyboard.press("ArrowRight")
+    opened.page.keyboard.press("ArrowRight")
+    assert_shows(opened, view, 2)
     opened.check_clean()
 
 
 def test_slider_and_play(site, open_page):
     """The slider sets the step; play advances by itself and pause stops it."""
-    trace = resolve_scenario("demo").run()
+    view = view_of("demo")
     opened = open_page(site / "scenarios" / "demo.html")
     p = opened.player()
-    p.locator(".zv-slider").fill("40")
-    assert_shows(opened, trace, 40)
-    p.locator(".zv-speed").select_option("25")
+    p.locator(".zvp-slider").fill("40")
+    assert_shows(opened, view, 40)
+    p.locator(".zvp-speed").select_option("30")
     p.locator("[data-act='play']").click()
-    opened.page.wait_for_function("() => Number(document.querySelector('[data-zv-player]').dataset.step) >= 44")
+    opened.page.wait_for_function("() => Number(document.querySelector('.zvp-root').dataset.step) >= 44")
     p.locator("[data-act='play']").click()
     stopped = opened.read()["step"]
-    assert 44 <= stopped < len(trace) - 1
+    assert 44 <= stopped < view.n - 1
     opened.page.wait_for_timeout(150)
     assert opened.read()["step"] == stopped and p.get_attribute("data-playing") is None
-    assert_shows(opened, trace, stopped)
+    assert_shows(opened, view, stopped)
     opened.check_clean()
 
 
 def test_a_512_page_folio_steps_offline(site, open_page):
-    """The 2 MiB THP report shows 512 cells, jumps to a page and ends with every slot stored."""
-    trace = resolve_scenario("thp-2m").run()
+    """The 2 MiB THP report shows 512 cells, jumps to a page and ends with every slot stored; a figure click picks a step."""
+    view = view_of("thp-2m")
     opened = open_page(site / "scenarios" / "thp-2m.html")
     p = opened.player()
     assert len(opened.read()["states"]) == 512
-    p.locator(".zv-page-input").fill("300")
+    p.locator(".zvp-page").fill("300")
     p.locator("[data-act='page']").click()
-    assert_shows(opened, trace, next(s.index for s in trace.steps if s.page == 300))
+    first = view.vm["marks"]["page_first"][300]
+    assert_shows(opened, view, first)
+    p.focus()
     opened.page.keyboard.press("ArrowRight")
-    assert_shows(opened, trace, next(s.index for s in trace.steps if s.page == 300) + 1)
+    assert_shows(opened, view, first + 1)
     p.locator("[data-act='end']").click()
     shown = opened.read()
-    assert shown["states"] == ["stored"] * 512 and shown["ledger"]["stored_pages"] == "512"
+    assert shown["states"] == ["stored"] * 512 and shown["counters"]["stored_pages"] == "512"
     opened.page.locator("figure[data-zv-fig] img").first.click(position={"x": 450, "y": 100})
-    assert 0 < opened.read()["step"] < len(trace) - 1
+    k = opened.read()["step"]
+    assert 0 < k < view.n - 1
+    assert_shows(opened, view, k)
+    marker = opened.page.locator("figure[data-zv-fig] .zv-marker").first.bounding_box()
+    assert marker and abs(marker["x"] - (opened.page.locator("figure[data-zv-fig] img").first.bounding_box()["x"] + 450)) < 4
     opened.check_clean()
 
 
 def test_comparison_steps_every_variant_together(site, open_page):
-    """The comparison's 'failure' button and the arrow keys move every variant's player."""
-    traces = [resolve_scenario("bug-6.13").run()]
-    s = resolve_scenario("bug-6.13")
-    s.kernel = "6.14"
-    traces.append(s.run())
+    """The comparison's 'to failure' button and the arrow keys (outside the players) move every variant's player."""
+    views = [view_of("bug-6.13", "6.13"), view_of("bug-6.13", "6.14")]
     opened = open_page(site / "compare" / "bug-6.13.html")
-    opened.page.locator("[data-zv-all='mark:failure']").click()
-    for i, trace in enumerate(traces):
-        assert_shows(opened, trace, trace.failure_index, index=i)
+    opened.page.locator("[data-zv-all='failure']").click()
+    for i, view in enumerate(views):
+        assert_shows(opened, view, view.jump("failure", 0), index=i)
+    opened.page.locator("h1").click()
     opened.page.keyboard.press("ArrowRight")
-    for i, trace in enumerate(traces):
-        assert_shows(opened, trace, trace.failure_index + 1, index=i)
+    for i, view in enumerate(views):
+        assert_shows(opened, view, view.jump("failure", 0) + 1, index=i)
     opened.page.locator("[data-zv-all='end']").click()
-    assert opened.read(0)["ledger"]["stored_pages"] == "-5"
-    assert opened.read(1)["ledger"]["stored_pages"] == "0"
+    assert opened.read(0)["counters"]["stored_pages"] == "-5"
+    assert opened.read(1)["counters"]["stored_pages"] == "0"
     opened.check_clean()
+
+
+def _lesson_shown(opened) -> dict:
+    return opened.player().evaluate("""r => ({
+      present: r.dataset.present === '1', frame: Number(r.dataset.frame), stop: r.dataset.stop, step: Number(r.dataset.step),
+      note: r.querySelector('.zvp-lesson-note').textContent,
+      title: r.querySelector('.zvp-lesson-title').textContent,
+      q: r.querySelector('.zvp-lesson-q').hidden ? null : r.querySelector('.zvp-lesson-q').textContent,
+      a: r.querySelector('.zvp-lesson-a').hidden ? null : r.querySelector('.zvp-lesson-a').textContent,
+      t: r.querySelector('.zvp-lesson-t').hidden ? null : r.querySelector('.zvp-lesson-t').textContent,
+      cells: Array.from(r.querySelectorAll('svg[data-panel=grid] rect.zvp-cell')).map(c => c.getAttribute('data-state')),
+      last: r.querySelector('[data-act="lesson:next"]').disabled,
+    })""")
 
 
 @pytest.mark.parametrize("name", ["walkthrough-64k", "ref-debate"])
@@ -309,46 +354,54 @@ def test_a_lesson_runs_to_its_end_in_presentation_mode(site, open_page, name):
     """Presentation mode shows each stop, then its answer, in step with LessonRunner, to the last stop."""
     lesson = load_lesson(name)
     run = lesson.runner()
+    views = {key: View(view_model(trace)) for key, trace in lesson.traces.items()}
     opened = open_page(site / "lessons" / f"{name}.html")
     page = opened.page
-    page.keyboard.press("p")
-    pres = page.locator(".zv-present")
-    assert pres.is_visible()
+    page.locator("[data-zv-present]").click()
     while True:
-        stop = run.stop
-        assert pres.get_attribute("data-stop") == str(run.number)
-        assert pres.get_attribute("data-step") == str(run.step)
-        assert pres.locator(".zv-p-h").text_content() == (stop.title or f"Stop {stop.number}")
-        assert pres.locator(".zv-p-note").text_content() == stop.note
-        assert pres.locator(".zv-p-fn").text_content() == run.trace.steps[run.step].fn
-        cells = pres.locator(".zv-cell").evaluate_all("cs => cs.map(c => c.dataset.state)")
-        assert cells == [c.state for c in run.trace.snapshots[run.step].cells]
-        assert pres.locator(".zv-p-q").is_visible() == bool(stop.question)
-        assert pres.locator(".zv-p-a").is_visible() == (run.answer is not None)
-        if run.answer is not None:
-            assert pres.locator(".zv-p-a").text_content() == f"Answer: {run.answer}"
+        stop, shown = run.stop, _lesson_shown(opened)
+        assert shown["present"] and shown["frame"] == run.frame
+        assert shown["stop"] == str(run.number) and shown["step"] == run.step
+        assert shown["title"] == stop.title and shown["note"] == stop.note
+        assert shown["cells"] == views[run.variant].frame(run.step)["cells"]
+        assert shown["q"] == (f"Question: {stop.question}" if stop.question else None)
+        assert shown["a"] == (f"Answer: {run.answer}" if run.answer is not None else None)
+        assert shown["t"] is None  # the class's edition: no teacher's answer before the reveal
         if not run.next():
             break
-        page.keyboard.press("ArrowRight" if run.frame % 2 else "PageDown")
-    assert pres.get_attribute("data-last") == "1"
-    assert pres.locator("[data-act='p-next']").is_disabled()
-    page.keyboard.press("ArrowRight")
-    assert pres.get_attribute("data-stop") == str(len(lesson.stops))
-    page.keyboard.press("ArrowLeft")
+        page.keyboard.press("n" if run.frame % 2 else "Shift+ArrowRight")
+    assert _lesson_shown(opened)["last"]
+    page.keyboard.press("n")
+    assert _lesson_shown(opened)["stop"] == str(len(lesson.stops))
+    page.keyboard.press("b")
     run.previous()
-    assert pres.get_attribute("data-stop") == str(run.number)
+    assert _lesson_shown(opened)["frame"] == run.frame
     page.keyboard.press("Escape")
-    assert not pres.is_visible()
+    assert not _lesson_shown(opened)["present"]
+    opened.check_clean()
+
+
+def test_the_teachers_edition_shows_the_answer_before_the_class_sees_it(site, open_page):
+    """lessons/NAME-answers.html shows the teacher's answer at a question, before the reveal."""
+    lesson = load_lesson("walkthrough-64k")
+    run = lesson.runner()
+    while not run.question:
+        run.next()
+    opened = open_page(site / "lessons" / "walkthrough-64k-answers.html")
+    opened.page.locator(f"[data-zv-frame='{run.frame}']").click()
+    shown = _lesson_shown(opened)
+    assert shown["frame"] == run.frame and shown["a"] is None
+    assert shown["t"] is not None and run.stop.answer in shown["t"]
     opened.check_clean()
 
 
 def test_a_lesson_opened_with_present_in_its_address_starts_presenting(site, open_page):
     """A lesson opened as FILE#present starts in presentation mode at its first stop."""
     opened = open_page(site / "lessons" / "walkthrough-64k.html", "#present")
-    pres = opened.page.locator(".zv-present")
-    assert pres.is_visible() and pres.get_attribute("data-stop") == "1"
-    opened.page.locator("[data-act='p-next']").click()
-    assert pres.locator(".zv-p-a").is_visible()
+    shown = _lesson_shown(opened)
+    assert shown["present"] and shown["stop"] == "1"
+    opened.player().locator("[data-act='lesson:next']").click()
+    assert _lesson_shown(opened)["a"] is not None
     opened.check_clean()
 
 
@@ -357,27 +410,25 @@ def test_markup_probes_pop_up_nothing(site, open_page):
     opened = open_page(site / "scenarios" / "probe.html")
     assert opened.page.locator("h1").text_content() == PROBE
     assert opened.page.locator(".zv-notes").text_content() == PROBE
+    opened.player().focus()
     opened.page.keyboard.press("End")
     opened.check_clean()
     lesson = Lesson.from_dict(json.loads((site.parent / "les" / "probe.json").read_text()))
     opened = open_page(site / "lessons" / "probe.html")
     assert opened.page.locator("h1").text_content() == PROBE
-    opened.page.keyboard.press("p")
-    pres = opened.page.locator(".zv-present")
+    opened.page.locator("[data-zv-present]").click()
     run = lesson.runner()
     while True:
-        assert pres.get_attribute("data-stop") == str(run.number)
-        assert pres.locator(".zv-p-note").text_content() == PROBE
-        assert pres.locator(".zv-p-q").is_visible() == bool(run.question)
-        assert pres.locator(".zv-p-a").is_visible() == (run.answer is not None)
-        if run.answer is not None:
-            assert pres.locator(".zv-p-a").text_content() == f"Answer: {PROBE}"
+        shown = _lesson_shown(opened)
+        assert shown["stop"] == str(run.number) and shown["note"] == PROBE and shown["title"] == PROBE
+        assert shown["q"] == (f"Question: {PROBE}" if run.question else None)
+        assert shown["a"] == (f"Answer: {PROBE}" if run.answer is not None else None)
         if run.variant:
-            assert PROBE in pres.locator(".zv-p-where").text_content()
+            assert PROBE in opened.player().locator(".zvp-lesson-where").text_content()
         if not run.next():
             break
-        opened.page.keyboard.press("ArrowRight")
-    assert run.revealed is False and run.number == 2  # the probe lesson ends on its second stop
+        opened.page.keyboard.press("n")
+    assert run.number == 2 and not run.revealed  # the probe lesson ends on its second stop, which asks nothing
     opened.check_clean()
     opened = open_page(site / "index.html")
     assert PROBE in opened.page.locator("body").text_content()
@@ -395,3 +446,12 @@ def test_the_exported_notebook_shows_its_figures_offline(site, open_page):
     assert page.locator(".jupyter-widgets, .widget-area").count() == 0
     assert "step" in page.locator("body").text_content()
     opened.check_clean()
+
+
+def test_no_handout_names_a_folder_of_this_machine(site):
+    """No report, lesson, index or exported notebook holds the project's, Python's, home or output folder."""
+    folders = {str(Path(__file__).resolve().parents[1]), sys.prefix, os.path.expanduser("~"), str(site.parent)}
+    for path in site.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for folder in folders:
+            assert folder not in text, (path.name, folder)

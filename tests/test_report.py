@@ -1,7 +1,7 @@
 """Tests of the HTML reports without a browser: encoding, content, escaping, atomic writes, CLI.
 
-The compact per-step encoding is decoded here in Python exactly as the
-player decodes it, and must give back every snapshot's cells and ledger.
+Every page embeds the one view model (``zswapviz.views.viewmodel``, tested
+on its own in test_viewmodel.py) and the one renderer the explorer uses.
 Markup probes are fed through every text field (scenario title, notes and
 file name, ``--title``, every lesson field, index titles); the parsed HTML
 must contain no element, attribute or script they could have injected. Bad
@@ -20,11 +20,9 @@ import pytest
 
 from zswapviz import cli
 from zswapviz.errors import UsageError
-from zswapviz.lessons import LEDGER_KEYS, Lesson, resolve_scenario, snapshot_ledger
-from zswapviz.model.world import CELL_STATES
+from zswapviz.lessons import Lesson, load_lesson, resolve_scenario
 from zswapviz.report import (
     Variant,
-    encode_trace,
     export_all,
     export_comparison,
     export_html,
@@ -37,8 +35,10 @@ from zswapviz.report import (
     write_atomic,
 )
 from zswapviz.scenario import SCENARIO_DIR
+from zswapviz.views.assets import bundle
 from zswapviz.views.report import export, figures
 from zswapviz.views.report import page as shell
+from zswapviz.views.viewmodel import view_model
 
 #: Markup, template and unicode probes fed through every text field.
 PROBES = (
@@ -99,26 +99,11 @@ def assert_no_injection(html_text: str) -> _Collect:
         assert tag not in ("iframe", "object", "embed", "base", "form"), tag
     js = shell.script()
     code = [s for attrs, s in doc.scripts if attrs.get("type") != "application/json"]
-    assert code == [js]
+    assert code == [js] and [a.get("type") for a, s in doc.scripts if s == js] == ["module"]
     for attrs, text in doc.scripts:
         if attrs.get("type") == "application/json":
             json.loads(text)
     return doc
-
-
-def decode(d: dict):
-    """Yield (step, cells, ledger) from encode_trace's data, as player.js decodes it."""
-    codes, lens, flags = list(d["c0s"]), list(d["c0l"]), list(d["c0f"])
-    values = list(d["l0"])
-    for k in range(d["n"]):
-        if k:
-            delta = d["cd"][k]
-            for j in range(0, len(delta), 4):
-                i, codes[i], lens[i], flags[i] = delta[j:j + 4]
-            ld = d["ld"][k]
-            for j in range(0, len(ld), 2):
-                values[ld[j]] = ld[j + 1]
-        yield k, [(d["states"][c], n, f) for c, n, f in zip(codes, lens, flags)], dict(zip(d["lk"], values))
 
 
 @pytest.fixture(scope="module")
@@ -148,38 +133,17 @@ def _probe_lesson() -> dict:
     }
 
 
-@pytest.mark.parametrize("name", ["demo", "stale-rollback", "zero-folio", "pool-limit", "bug-6.13"])
-def test_decoded_steps_give_back_every_snapshot(name):
-    """Decoding the compact data reproduces every step's cells (state, length, LRU/referenced) and ledger."""
+@pytest.mark.parametrize("name", ["demo", "stale-rollback", "zero-folio", "bug-6.13"])
+def test_a_report_embeds_the_view_model_of_its_run(name):
+    """The player's data is exactly the run's view model, and the page runs the explorer's renderer."""
     trace = resolve_scenario(name).run()
-    d = encode_trace(trace)
-    assert d["n"] == len(trace) and d["cells"] == len(trace.snapshots[0].cells)
-    for k, cells, values in decode(d):
-        snap = trace.snapshots[k]
-        want = [(c.state, c.length or 0, (1 if c.on_lru else 0) | (2 if c.referenced else 0)) for c in snap.cells]
-        assert cells == want, k
-        full = snapshot_ledger(snap)
-        assert values == {key: full[key] for key in d["lk"]}, k
-        assert all(full[key] == 0 for key in full if key not in d["lk"]), k
-        step = trace.steps[k]
-        assert d["fns"][d["s_fn"][k]] == step.fn and d["s_text"][k] == step.text
-        assert d["s_page"][k] == (-1 if step.page is None else step.page)
-
-
-def test_encoding_marks_and_page_jumps_match_the_trace():
-    """Failure, rollback, end and first-step-per-page marks are the trace's own."""
-    trace = resolve_scenario("stale-rollback").run()
-    d = encode_trace(trace)
-    assert d["marks"]["failure"] == trace.failure_index
-    assert d["marks"]["first_rollback"] == trace.rollback_indices[0]
-    assert d["marks"]["last_rollback"] == trace.rollback_indices[-1]
-    assert d["marks"]["end"] == len(trace) - 1
-    for page, first in enumerate(d["page_first"]):
-        hits = [s.index for s in trace.steps if s.page == page]
-        assert first == (hits[0] if hits else -1)
-    assert list(d["lk"][:len(LEDGER_KEYS)]) == list(LEDGER_KEYS)
-    assert [CELL_STATES[c] for c in d["used_states"]] == [s for s in CELL_STATES if s in
-                                                          {c.state for snap in trace.snapshots for c in snap.cells}]
+    doc = assert_no_injection(render_html(trace))
+    data = json.loads(next(s for a, s in doc.scripts if a.get("id") == "zv-data-0"))
+    assert data == json.loads(json.dumps(view_model(trace)))
+    assert data["format"] == "zswapviz-view/1" and data["n"] == len(trace)
+    code = next(s for a, s in doc.scripts if a.get("type") == "module")
+    assert code.startswith(bundle()) and "createPlayer(" in code
+    assert "c0s" not in code and ".chunks" not in code
 
 
 def test_report_shows_scenario_outcome_counters_verdict_figures_and_player(demo_html):
@@ -238,8 +202,12 @@ def test_probes_in_every_lesson_field_are_escaped():
     html_text = render_lesson(lesson)
     doc = assert_no_injection(html_text)
     assert "".join(doc.text).count(PROBE) >= 6
-    data = json.loads(next(s for a, s in doc.scripts if a.get("id") == "zv-lesson"))
+    data = json.loads(next(s for a, s in doc.scripts if a.get("id") == "zv-data-0"))
+    assert data["format"] == "zswapviz-lesson/1"
     assert data["title"] == PROBE and data["stops"][0]["answer"] == PROBE and data["stops"][1]["variant"] == PROBE
+    assert PROBE in data["views"]
+    doc = assert_no_injection(render_lesson(lesson, answers=True))
+    assert "".join(doc.text).count(PROBE) >= 7
 
 
 def test_probes_in_a_comparison_title_are_escaped(probe_scenario):
@@ -262,7 +230,7 @@ def test_the_512_page_report_stays_within_its_size_budget(tmp_path):
     assert out.stat().st_size <= 5 * 1024 * 1024
     doc = parse(out.read_text(encoding="utf-8"))
     data = json.loads(next(s for a, s in doc.scripts if a.get("id") == "zv-data-0"))
-    assert data["cells"] == 512 and data["n"] > 4000
+    assert data["pages"] == 512 and data["n"] > 4000
 
 
 def test_a_failure_while_rendering_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
@@ -330,6 +298,7 @@ def bad_files(tmp_path):
     (["report", "--lesson", "no-such-lesson", "--out", "{d}/r.html"], "no lesson 'no-such-lesson'"),
     (["report", "demo", "--lesson", "walkthrough-64k", "--out", "{d}/r.html"], "brings its own scenario"),
     (["report", "demo", "--all", "{d}/site"], "do not give SCENARIO"),
+    (["report", "demo", "--out", "{d}/r.html", "--answers"], "give it with --lesson"),
     (["report", "--all", "{d}/afile"], "it is a file"),
 ])
 def test_bad_input_is_one_error_line_and_leaves_no_file(bad_files, capsys, argv, words):
@@ -384,14 +353,37 @@ def test_parse_variant(text, want):
 
 
 def test_lesson_report_has_presentation_data_for_every_stop(tmp_path):
-    """A lesson report embeds each stop's player and step and a Present button."""
+    """A lesson page holds one player over the lesson view: every stop, the runner's frames, a Present button."""
     out = tmp_path / "l.html"
     assert cli.main(["report", "--lesson", "ref-debate", "--out", str(out)]) == 0
     doc = assert_no_injection(out.read_text(encoding="utf-8"))
-    data = json.loads(next(s for a, s in doc.scripts if a.get("id") == "zv-lesson"))
-    players = {a["data-zv-player"] for t, a in doc.tags if "data-zv-player" in a}
-    assert {s["player"] for s in data["stops"]} == players
-    assert any("data-zv-present" in a for t, a in doc.tags)
+    data = json.loads(next(s for a, s in doc.scripts if a.get("id") == "zv-data-0"))
+    lesson = load_lesson("ref-debate")
+    assert [s["step"] for s in data["stops"]] == [s.step for s in lesson.stops]
+    assert [tuple(f) for f in data["frames"]] == list(lesson.runner().frames)
+    assert set(data["views"]) == {""} | {s.variant for s in lesson.stops if s.variant}
+    assert [a["data-zv-player"] for t, a in doc.tags if "data-zv-player" in a] == ["zv-data-0"]
+    assert [a.get("data-zv-present") for t, a in doc.tags if "data-zv-present" in a] == ["zv-data-0"]
+    frames = [int(a["data-zv-frame"]) for t, a in doc.tags if "data-zv-frame" in a]
+    assert [data["frames"][f] for f in frames] == [[i, False] for i in range(len(lesson.stops))]
+
+
+def test_the_teachers_edition_shows_the_answers_only_when_asked(tmp_path):
+    """--answers lists each answer under its stop and tells the player it is the teacher's; without it the list has none."""
+    lesson = load_lesson("walkthrough-64k")
+    asked = [s for s in lesson.stops if s.question]
+    assert asked
+    plain, teacher = tmp_path / "l.html", tmp_path / "t.html"
+    assert cli.main(["report", "--lesson", "walkthrough-64k", "--out", str(plain)]) == 0
+    assert cli.main(["report", "--lesson", "walkthrough-64k", "--answers", "--out", str(teacher)]) == 0
+    for path, answers in ((plain, False), (teacher, True)):
+        doc = assert_no_injection(path.read_text(encoding="utf-8"))
+        data = json.loads(next(s for a, s in doc.scripts if a.get("id") == "zv-data-0"))
+        assert data["teacher"] is answers
+        shown = [a for t, a in doc.tags if t == "p" and a.get("class") == "zv-a"]
+        assert len(shown) >= (len(asked) if answers else 0) and (answers or not shown)
+        text = " ".join(doc.text)
+        assert all((f"Answer: {s.answer}" in text) == answers for s in asked)
 
 
 def test_scenarios_and_lessons_commands_list_the_built_in_ones(capsys):
@@ -426,6 +418,7 @@ def test_export_all_writes_an_index_linking_every_report(tmp_path, probe_scenari
     for i in ok:
         assert i["href"] in hrefs and (tmp_path / "site" / i["href"]).exists()
     assert "stop 1: 'at' 999 matches no step" in "".join(doc.text)
+    assert (tmp_path / "site" / "lessons" / "probe-answers.html").exists() and "lessons/probe-answers.html" in hrefs
     assert not list((tmp_path / "site").rglob(".zswapviz-*"))
 
 
@@ -497,3 +490,25 @@ def test_no_machine_path_inside_a_report_comparison_or_lesson(tmp_path):
         assert "mine.json" in html_text or "file.json" in html_text or "walkthrough-64k" in html_text
         for folder in folders:
             assert folder not in html_text
+
+
+def test_notebook_outputs_lose_this_machines_folders():
+    """strip_paths replaces the project's, Python's and the temporary folders in every kind of output."""
+    import nbformat
+
+    from zswapviz.views.report.notebooks import machine_paths, strip_paths
+
+    folders = machine_paths("/tmp/zswapviz-nb-x")
+    root = str(SCENARIO_DIR.parent.parent)
+    assert root in folders
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=f"wrote /tmp/zswapviz-nb-x/r.html from {root}/data\n"),
+        nbformat.v4.new_output("display_data", data={"text/plain": f"{root}/x.json", "text/html": f"<b>{root}</b>"}),
+        nbformat.v4.new_output("error", ename="E", evalue="v", traceback=[f"File {root}/zswapviz/a.py"]),
+    ]
+    nb.cells = [cell]
+    assert strip_paths(nb, folders) == 3
+    text = json.dumps(nb, ensure_ascii=False)
+    assert root not in text and "/tmp/zswapviz-nb-x" not in text and "\u2026/data" in text

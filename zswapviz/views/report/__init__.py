@@ -35,12 +35,11 @@ from .comparison import (
     render_comparison,
     variant_table,
 )
-from .encode import encode_trace
 from .export import write_atomic
 from .index import NOTEBOOK_DIR, export_all
 from .lesson import export_lesson, render_lesson
 from .notebooks import export_notebook, static_widget_outputs
-from .pages import export_html, render_html
+from .pages import encode_trace, export_html, render_html
 
 __all__ = [
     "NOTEBOOK_DIR",

@@ -26,6 +26,9 @@ def add_commands(sub) -> None:
                      help="compare variants side by side: a kernel (6.13), a reference strategy (batch-after), "
                           "or both joined with + (6.14+per-page)")
     rep.add_argument("--lesson", metavar="LESSON", help="a lesson file or built-in name (see: zswapviz lessons)")
+    rep.add_argument("--answers", action="store_true",
+                     help="with --lesson: the teacher's edition (each answer shown to the teacher before the class sees it, "
+                          "and listed under the stops)")
     rep.add_argument("--title", help="a title instead of the scenario's")
     rep.add_argument("--all", metavar="OUTDIR", dest="all_dir",
                      help="write every built-in scenario, comparison, lesson and notebook into OUTDIR, with index.html")
@@ -40,7 +43,8 @@ def add_commands(sub) -> None:
 def _report_command(args) -> int:
     if args.all_dir is not None:
         extra = [n for n, v in (("SCENARIO", args.scenario), ("--out", args.out), ("--lesson", args.lesson),
-                                ("--compare", args.compare), ("--title", args.title)) if v]
+                                ("--compare", args.compare), ("--title", args.title),
+                                ("--answers", args.answers)) if v]
         if extra:
             raise UsageError(f"--all writes every report itself; do not give {extra[0]} with it")
         items = export_all(args.all_dir, notebooks=not args.no_notebooks, log=print)
@@ -55,9 +59,11 @@ def _report_command(args) -> int:
             raise UsageError("a lesson brings its own scenario; give --lesson without SCENARIO or --compare")
         check_out(args.out)
         lesson = load_lesson(args.lesson)
-        path = write_atomic(args.out, render_lesson(lesson))
+        path = write_atomic(args.out, render_lesson(lesson, answers=args.answers))
         print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB, {len(lesson.stops)} stops)")
         return 0
+    if args.answers:
+        raise UsageError("--answers makes a lesson's teacher's edition; give it with --lesson")
     if not args.scenario:
         raise UsageError("give a SCENARIO (a scenario file or a built-in name; see: zswapviz scenarios)")
     check_out(args.out)

@@ -17,10 +17,18 @@ from ...lessons import resolve_scenario, scenario_data
 from ...scenario import Scenario
 from ...trace import Trace
 from . import figures
-from .encode import encode_trace
 from .export import check_out, write_atomic
 from .page import data_script, esc, footer, page
-from .sections import fmt, outcome_html, player_html, scenario_html, verdict_html
+from .pages import encode_trace
+from .sections import (
+    fmt,
+    glossary_link,
+    glossary_section,
+    outcome_html,
+    player_html,
+    scenario_html,
+    verdict_html,
+)
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,8 @@ def render_comparison(source, variants, *, title: str | None = None) -> str:
             continue
         tds = "".join(f'<td class="num{" neg" if isinstance(v, int) and v < 0 else ""}">{esc(fmt(v))}</td>' for v in values)
         trs.append(f'<tr class="{diff.strip()}"><th><code>{esc(k)}</code></th>{tds}</tr>')
-    table = f'<table class="zv-t"><thead><tr><th></th>{head}</tr></thead><tbody>{"".join(trs)}</tbody></table>'
+    table = (f'<div class="zv-tablewrap"><table class="zv-t"><thead><tr><th></th>{head}</tr></thead>'
+             f'<tbody>{"".join(trs)}</tbody></table></div>')
     if hidden:
         table += f'<p class="zv-sub">Zero in every variant: {esc(", ".join(hidden))}.</p>'
     cols, data = [], []
@@ -146,17 +155,20 @@ def render_comparison(source, variants, *, title: str | None = None) -> str:
     all_bar = ('<div class="zv-allbar"><strong>All variants:</strong>'
                + "".join(f'<button type="button" class="zv-btn" data-zv-all="{a}">{esc(t)}</button>'
                          for a, t in (("start", "|\u25c0 first"), ("prev", "\u25c0 previous"), ("next", "next \u25b6"),
-                                      ("mark:failure", "failure"), ("mark:last_rollback", "last erase"), ("end", "end \u25b6|")))
-               + '<span class="zv-sub">\u2190 \u2192 step every variant</span></div>')
+                                      ("failure", "to failure"), ("rollback", "to rollback"), ("end", "end \u25b6|")))
+               + '<span class="zv-sub">\u2190 \u2192 step every variant (click outside the players first)</span></div>')
     notes = scenario.notes
+    glossary = glossary_section()
     body = [
         f"<h1>{esc(title)}</h1>",
         f'<p class="zv-sub">The same scenario run {len(runs)} ways. Differing rows are highlighted.</p>',
+        glossary_link(glossary),
         f'<div class="zv-notes">{esc(notes)}</div>' if notes else "",
         "<h2>Side by side</h2>", table,
         all_bar,
         f'<div class="zv-compare">{"".join(cols)}</div>',
         "<h2>Scenario</h2>", scenario_html(runs[0][2], scenario),
+        glossary,
     ]
     return page(title, "\n".join(b for b in body if b), "\n".join(data), foot=footer(),
                  body_attrs={"data-sync": "1"})

@@ -16,7 +16,7 @@ from .lesson import export_lesson
 from .notebooks import export_notebook
 from .page import esc, footer, page
 from .pages import render_html
-from .sections import as_trace
+from .sections import as_trace, glossary_section
 
 #: The notebooks ``export_all`` exports.
 NOTEBOOK_DIR = Path(__file__).resolve().parents[3] / "notebooks"
@@ -96,6 +96,7 @@ def export_all(outdir: str | os.PathLike, *, notebooks: bool = True, notebook_di
         def make(dest, path=path):
             lesson = load_lesson(path)
             export_lesson(lesson, dest)
+            export_lesson(lesson, dest.with_name(f"{dest.stem}-answers.html"), answers=True)
             return lesson.title
         run("lesson", path.stem, f"lessons/{path.stem}.html", make)
     if notebooks:
@@ -134,7 +135,11 @@ def _index_html(items: list[dict]) -> str:
                 rows.append(f'<li><span class="zv-badge zv-refused">failed</span> {esc(it["name"])}: '
                             f'<code>{esc(it["error"])}</code></li>')
             else:
-                extra = f' \u00b7 <a href="{href}#present">present</a>' if kind == "lesson" else ""
+                extra = ""
+                if kind == "lesson":
+                    answers = esc(quote(it["href"].removesuffix(".html") + "-answers.html"))
+                    extra = (f' \u00b7 <a href="{href}#present">present</a>'
+                             f' \u00b7 <a href="{answers}">teacher\'s edition</a>')
                 rows.append(f'<li><a href="{href}">{esc(it["title"])}</a> <span class="zv-sub">'
                             f'({esc(it["name"])})</span>{extra}</li>')
         if kind == "notebook" and not rows:
@@ -143,5 +148,5 @@ def _index_html(items: list[dict]) -> str:
             sections.append(f"<h2>{esc(heading)}</h2><ul>{''.join(rows)}</ul>")
     body = ('<div class="zv-index"><h1>zswapviz reports</h1>'
             '<p class="zv-sub">Every file here opens offline in a browser; no Python needed.</p>'
-            + "".join(sections) + "</div>")
+            + "".join(sections) + glossary_section() + "</div>")
     return page("zswapviz reports", body, foot=footer())

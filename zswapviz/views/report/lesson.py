@@ -1,4 +1,14 @@
-"""A lesson as one page: its stops, a player per trace and a presentation mode (``#present``)."""
+"""A lesson as one page: its stops and one player that presents them (``#present``).
+
+The player is the renderer's lesson mode over
+:func:`zswapviz.views.viewmodel.lesson_view`: each stop shows its step, note
+and question, and the next click reveals the answer, in step with
+:class:`~zswapviz.lessons.LessonRunner`. The teacher's edition
+(``answers=True``, ``zswapviz report --lesson NAME --answers``) also shows
+the teacher each answer before the class sees it, lists the answers under
+the stops, and adds the checked claims and sources where the lesson has
+them; without it the page's stop list carries no answer.
+"""
 
 from __future__ import annotations
 
@@ -6,67 +16,89 @@ import os
 from pathlib import Path
 
 from ...lessons import Lesson, load_lesson
-from . import figures
-from .encode import encode_trace
+from ..viewmodel import lesson_view
 from .export import check_out, write_atomic
 from .page import data_script, esc, footer, page
 from .sections import (
+    glossary_link,
+    glossary_section,
     outcome_html,
-    player_html,
     scenario_html,
     shown_path,
     subtitle,
     verdict_html,
 )
 
+PLAYER_ID = "zv-data-0"
 
-def render_lesson(lesson: Lesson | str | os.PathLike) -> str:
-    """The HTML of a lesson: its stops, a player per trace and a presentation mode."""
+
+def _stops_html(lesson: Lesson, frames: list, answers: bool) -> str:
+    first_frame = {}
+    for f, (i, _revealed) in enumerate(frames):
+        first_frame.setdefault(i, f)
+    items = []
+    for i, s in enumerate(lesson.stops):
+        where = f" ({esc(s.variant)})" if s.variant else ""
+        q = f'<p class="zv-q">Question: {esc(s.question)}</p>' if s.question else ""
+        if s.question and answers:
+            q += f'<p class="zv-a">Answer: {esc(s.answer)}</p>'
+        items.append(
+            f'<li><strong>{esc(s.title or "Stop " + str(s.number))}</strong> \u2014 '
+            f'<button type="button" class="zv-linkbtn" data-zv-frame="{first_frame[i]}" '
+            f'data-zv-player-ref="{PLAYER_ID}">step {s.step}{where}</button><p>{esc(s.note)}</p>{q}</li>')
+    return f'<ol class="zv-stops">{"".join(items)}</ol>'
+
+
+def _teacher_html(lesson: Lesson) -> str:
+    """The teacher's edition: each question's answer, the claims the model checks and the sources."""
+    rows = []
+    for a in getattr(lesson, "answers", None) or []:
+        claims = "".join(f"<li><code>{esc(c)}</code></li>" for c in a.claims)
+        sources = ", ".join(esc(s) for s in a.sources)
+        rows.append(f"<li><strong>{esc(a.where)}</strong>: {esc(a.question)}"
+                    f'<p class="zv-a">{esc(a.answer)}</p>'
+                    + (f'<p class="zv-sub">Checked by the model:</p><ul>{claims}</ul>' if claims else "")
+                    + (f'<p class="zv-sub">Sources: {sources}</p>' if sources else "") + "</li>")
+    if not rows:
+        return ""
+    return f'<h2 id="answers">Teacher\'s edition: the answers</h2><ol class="zv-stops">{"".join(rows)}</ol>'
+
+
+def render_lesson(lesson: Lesson | str | os.PathLike, *, answers: bool = False) -> str:
+    """The HTML of a lesson: its stops and a player that presents them; *answers* makes the teacher's edition."""
     if not isinstance(lesson, Lesson):
         lesson = load_lesson(lesson)
-    order = [None] + list(lesson.variants)
-    pid_of = {v: f"zv-data-{i}" for i, v in enumerate(order)}
-    used = [v for v in order if any(s.variant == v for s in lesson.stops)]
-    stops_html = []
-    for s in lesson.stops:
-        where = f" ({esc(s.variant)})" if s.variant else ""
-        q = (f'<p class="zv-q">Question: {esc(s.question)}</p>'
-             f"<details><summary>Answer</summary><p>{esc(s.answer)}</p></details>") if s.question else ""
-        stops_html.append(
-            f'<li><strong>{esc(s.title or "Stop " + str(s.number))}</strong> \u2014 '
-            f'<button type="button" class="zv-linkbtn" data-zv-goto="{s.step}" data-zv-player-ref="{pid_of[s.variant]}">'
-            f"step {s.step}{where}</button><p>{esc(s.note)}</p>{q}</li>")
-    players, data = [], []
-    for v in used:
+    lv = lesson_view(lesson, teacher=answers)
+    order = [None] + [v for v in lesson.variants if any(s.variant == v for s in lesson.stops)]
+    runs = []
+    for v in order:
         trace = lesson.trace(v)
-        pid = pid_of[v]
-        label = v if v is not None else "the lesson's scenario"
-        data.append(data_script(pid, encode_trace(trace, label if v else "")))
-        head = f"{label}: {trace.meta.get('title', '')}" if v else trace.meta.get("title", "")
-        players.append(f"<section><h2>{esc(head)}</h2><p class='zv-sub'>{esc(subtitle(trace))}</p>"
-                       f'<div class="zv-cards">{outcome_html(trace)}{verdict_html(trace)}</div>'
-                       f"{player_html(pid)}{figures.figures_html(figures.trace_figures(trace, small=True), pid)}</section>")
-    lesson_data = {"title": lesson.title, "stops": [
-        {"player": pid_of[s.variant], "step": s.step, "title": s.title, "note": s.note, "question": s.question,
-         "answer": s.answer, "variant": s.variant or ""} for s in lesson.stops]}
-    data.append(data_script("zv-lesson", lesson_data))
+        head = f"{v}: {trace.meta.get('title', '')}" if v else trace.meta.get("title", "")
+        runs.append(f"<h3>{esc(head)}</h3><p class='zv-sub'>{esc(subtitle(trace))}</p>"
+                    f'<div class="zv-cards">{outcome_html(trace)}{verdict_html(trace)}</div>')
+    glossary = glossary_section()
+    edition = "teacher's edition" if answers else "the class's edition (answers revealed on the click after each question)"
     body = [
         f"<h1>{esc(lesson.title)}</h1>",
-        f'<p class="zv-sub">A lesson in {len(lesson.stops)} stops \u00b7 {esc(shown_path(lesson.origin))}</p>',
+        f'<p class="zv-sub">A lesson in {len(lesson.stops)} stops \u00b7 {esc(shown_path(lesson.origin))} \u00b7 {esc(edition)}</p>',
+        glossary_link(glossary),
         f'<div class="zv-notes">{esc(lesson.summary)}</div>' if lesson.summary else "",
-        ('<p><button type="button" class="zv-btn zv-big" data-zv-present="1">Present (P)</button> '
-         '<span class="zv-sub">Full screen, one stop per screen: \u2192 / PageDown / space for the next stop or answer, '
-         "\u2190 to go back, Esc to leave. Open this file with <code>#present</code> at the end of its address to start "
-         "there.</span></p>"),
-        "<h2>Stops</h2>", f'<ol class="zv-stops">{"".join(stops_html)}</ol>',
-        *players,
+        (f'<p><button type="button" class="zv-btn zv-big" data-zv-present="{PLAYER_ID}">Present</button> '
+         '<span class="zv-sub">Full window, larger type: n or shift+\u2192 for the next stop or answer, b or '
+         "shift+\u2190 to go back, Esc to leave. Open this file with <code>#present</code> at the end of its "
+         "address to start there.</span></p>"),
+        '<div class="zv-player" id="zv-data-0-player" data-zv-player="zv-data-0" aria-label="lesson player"></div>',
+        "<h2>Stops</h2>", _stops_html(lesson, lv["frames"], answers),
+        _teacher_html(lesson) if answers else "",
+        "<h2>The runs</h2>", *runs,
         "<h2>Scenario</h2>", scenario_html(lesson.trace(None), lesson.scenario),
+        glossary,
     ]
-    return page(lesson.title, "\n".join(b for b in body if b), "\n".join(data),
-                 foot=footer("In presentation mode: \u2192 next, \u2190 back, Esc leaves."))
+    return page(lesson.title, "\n".join(b for b in body if b), data_script(PLAYER_ID, lv),
+                foot=footer("Lesson: n / b for the next and previous stop, Esc leaves presenting."))
 
 
-def export_lesson(lesson, path: str | os.PathLike) -> Path:
-    """Write a lesson report (with presentation mode) to *path*."""
+def export_lesson(lesson, path: str | os.PathLike, *, answers: bool = False) -> Path:
+    """Write a lesson page (with presentation mode; *answers*: the teacher's edition) to *path*."""
     check_out(path)
-    return write_atomic(path, render_lesson(lesson))
+    return write_atomic(path, render_lesson(lesson, answers=answers))

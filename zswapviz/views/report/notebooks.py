@@ -126,9 +126,49 @@ def static_widget_outputs(nb) -> int:
     return replaced
 
 
+def machine_paths(*extra: str) -> list[str]:
+    """Folders of this machine a handout must not show, longest first: the project, Python's prefix, home, and *extra*."""
+    import sys
+
+    root = str(Path(__file__).resolve().parents[3])
+    found = {root, sys.prefix, sys.base_prefix, os.path.expanduser("~"), *extra}
+    return sorted((p for p in found if p and p not in ("/", ".")), key=len, reverse=True)
+
+
+def strip_paths(nb, folders: list[str]) -> int:
+    """Replace each of *folders* in the notebook's outputs by "…"; return how many outputs changed."""
+    changed = 0
+
+    def clean(text):
+        for folder in folders:
+            text = text.replace(folder, "\u2026")
+        return text
+
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            before = repr(out)
+            if "text" in out:
+                out["text"] = clean("".join(out["text"]) if isinstance(out["text"], list) else out["text"])
+            if "traceback" in out:
+                out["traceback"] = [clean(line) for line in out["traceback"]]
+            for key, value in list(out.get("data", {}).items()):
+                if key.startswith("text/") or key in ("application/json",):
+                    out["data"][key] = clean("".join(value) if isinstance(value, list) else value) \
+                        if isinstance(value, (str, list)) else value
+            changed += repr(out) != before
+    return changed
+
+
 def export_notebook(src: str | os.PathLike, dest: str | os.PathLike, *, timeout: int = 600,
                     kernel_name: str = "python3") -> Path:
-    """Execute a notebook, make its widgets static and write it as offline HTML."""
+    """Execute a notebook, make its widgets static and write it as offline HTML.
+
+    The notebook runs in a temporary folder, so nothing it writes lands
+    beside the notebooks; the folders of this machine are removed from its
+    outputs.
+    """
+    import tempfile
+
     import nbformat
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
@@ -139,10 +179,11 @@ def export_notebook(src: str | os.PathLike, dest: str | os.PathLike, *, timeout:
         nb = nbformat.read(src, as_version=4)
     except (OSError, ValueError) as e:
         raise UsageError(f"cannot read notebook {str(src)!r}: {e}") from None
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
-                            resources={"metadata": {"path": str(src.parent)}})
-    client.execute()
+    with tempfile.TemporaryDirectory(prefix="zswapviz-nb-") as work:
+        client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": work}})
+        client.execute()
     static_widget_outputs(nb)
+    strip_paths(nb, machine_paths(work, str(src.resolve().parent), str(Path(dest).resolve().parent)))
     exporter = HTMLExporter(template_name="lab", extra_template_paths=[str(ASSETS)],
                             template_file="notebook.html.j2")
     body, _resources = exporter.from_notebook_node(nb, resources={"metadata": {"name": src.stem}})

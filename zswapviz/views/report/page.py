@@ -1,7 +1,10 @@
 """The HTML shell every report page shares: template, styles, script, escaping.
 
-One page template (``assets/page.html``), one style sheet
-(``assets/report.css``) and one script, all inlined; a
+One page template (``assets/page.html``), one style sheet for the page
+around the player (``assets/report.css``; the player's own styles live in
+the renderer) and one script: the renderer the explorer uses
+(:func:`zswapviz.views.assets.bundle`) followed by ``assets/report.js``,
+which starts it on the page's view models. All are inlined; a
 Content-Security-Policy allows that script by its hash and nothing else, so
 a page fetches nothing. Text from a user goes through :func:`esc`; data is
 embedded by :func:`data_script`, whose JSON cannot end its element.
@@ -45,8 +48,10 @@ def asset(name: str) -> str:
 
 
 def script() -> str:
-    """The one script every page runs."""
-    return asset("player.js")
+    """The one script every page runs: the renderer, then the page's start-up."""
+    from ..assets import bundle
+
+    return f"{bundle()}\n{asset('report.js')}"
 
 
 def version() -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..viewmodel import view_model
 from . import figures
-from .encode import encode_trace
 from .export import check_out, write_atomic
 from .page import data_script, esc, footer, page
 from .sections import (
     as_trace,
+    glossary_link,
+    glossary_section,
     numbers_html,
     outcome_html,
     player_html,
@@ -20,6 +22,17 @@ from .sections import (
 )
 
 
+def encode_trace(trace, label: str = "") -> dict:
+    """The data a report's player reads: the view model of *trace* (``docs/viewmodel.md``).
+
+    >>> from zswapviz import load_scenario
+    >>> vm = encode_trace(load_scenario("demo").run())
+    >>> vm["format"], vm["steps"]["fns"][vm["steps"]["fn"][vm["marks"]["failure"][0]]]
+    ('zswapviz-view/1', 'zs_malloc')
+    """
+    return view_model(trace, label)
+
+
 def render_html(source, *, title: str | None = None) -> str:
     """The HTML of a report of one run: a Trace, a Scenario, or a scenario name or file."""
     trace, scenario = as_trace(source)
@@ -27,10 +40,12 @@ def render_html(source, *, title: str | None = None) -> str:
     notes = trace.meta.get("notes") or ""
     data = encode_trace(trace)
     figs = figures.trace_figures(trace)
+    glossary = glossary_section()
     pid = "zv-data-0"
     body = [
         f"<h1>{esc(title)}</h1>",
         f'<p class="zv-sub">{esc(subtitle(trace))}</p>',
+        glossary_link(glossary),
         f'<div class="zv-notes">{esc(notes)}</div>' if notes else "",
         f'<div class="zv-cards">{outcome_html(trace)}{verdict_html(trace)}</div>',
         "<h2>Step through the store</h2>",
@@ -41,6 +56,7 @@ def render_html(source, *, title: str | None = None) -> str:
         numbers_html(trace),
         "<h2>Scenario</h2>",
         scenario_html(trace, scenario),
+        glossary,
     ]
     return page(title, "\n".join(b for b in body if b), data_script(pid, data), foot=footer())
 

@@ -132,6 +132,7 @@ def scenario_html(trace: Trace, scenario: Scenario | None) -> str:
 
 
 def player_html(player_id: str, label: str = "") -> str:
+    """The element the renderer draws a player in, from the JSON script *player_id*."""
     head = f"<h3>{esc(label)}</h3>" if label else ""
     return (f'{head}<div class="zv-player" id="{esc(player_id)}-player" data-zv-player="{esc(player_id)}" '
             f'aria-label="step player"></div>')
@@ -156,3 +157,18 @@ def as_trace(source) -> tuple[Trace, Scenario | None]:
 def shown_path(path) -> str:
     """A path as a handout may show it: the file name only, never the folders."""
     return os.path.basename(str(path)) if path else ""
+
+
+def glossary_section() -> str:
+    """The glossary as a section of the page (``#glossary``), or "" when zswapviz has no glossary."""
+    try:
+        from ...glossary import glossary_html
+    except ImportError:
+        return ""
+    return ('<h2 id="glossary">Glossary</h2><p class="zv-sub">The kernel terms this page uses, in plain words, '
+            f"with the kernel source file where each lives.</p>{glossary_html()}")
+
+
+def glossary_link(section: str) -> str:
+    """A line linking to the page's glossary section, or "" without one."""
+    return '<p class="zv-sub zv-links"><a href="#glossary">Glossary of the kernel terms</a></p>' if section else ""

@@ -1,0 +1,119 @@
+"""Layout of the reports and lessons in Debian's Chromium: sizes, themes, nothing cut, nothing fetched.
+
+Each page is opened at 1366x768 and 1920x1080, in the light and the dark
+colour scheme (``prefers-color-scheme``), with every request other than the
+file itself blocked and counted (there must be none). At the start, the
+failure and the end of the run, :func:`browser_util.layout_problems` must
+find nothing in the player or the page around it: no element sticking out
+of its panel, no control or panel on top of another, no text cut short, no
+text below the minimum size (16 px at 1920x1080 and in presentation mode,
+14 px otherwise), and text contrast of at least 4.5:1 (3:1 for chart
+labels). Screenshots go to ``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_util import ConsoleLog, launch_chromium, layout_problems, save_screenshot, sync_playwright
+
+from zswapviz.report import export_comparison, export_html, export_lesson
+
+pytestmark = pytest.mark.slow
+
+SCREENS = [(1366, 768), (1920, 1080)]
+SCHEMES = ["light", "dark"]
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    """A report of a 16-page failure, of a 2 MiB THP, a comparison and a lesson."""
+    out = tmp_path_factory.mktemp("layout")
+    return {
+        "demo": export_html("demo", out / "demo.html"),
+        "thp-2m": export_html("thp-2m", out / "thp-2m.html"),
+        "compare": export_comparison("bug-6.13", ["6.13", "6.14"], out / "compare.html"),
+        "lesson": export_lesson("ref-debate", out / "lesson.html", answers=True),
+    }
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = launch_chromium(pw)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _open(browser, path, size, scheme, fragment=""):
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, color_scheme=scheme)
+    page = ctx.new_page()
+    url = path.resolve().as_uri()
+    fetched: list[str] = []
+
+    def route(r):
+        if r.request.url.split("#")[0] == url:
+            r.continue_()
+        else:
+            fetched.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    log = ConsoleLog(page)
+    page.goto(url + fragment)
+    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=20_000)
+    return ctx, page, fetched, log
+
+
+def _problems(page, scope, size, present=False):
+    min_font = 16 if present or size[0] >= 1920 else 14
+    return layout_problems(page, scope, min_font=min_font, min_contrast=4.5)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", ["demo", "thp-2m", "compare"])
+def test_a_report_reads_at_every_size_and_theme(browser, pages, name, size, scheme):
+    """At the start, the failure and the end, nothing in the report is cut, overlapping, too small or too faint."""
+    ctx, page, fetched, log = _open(browser, pages[name], size, scheme)
+    try:
+        found = {}
+        for where in ("start", "failure", "end"):
+            if where != "start":
+                for root in page.locator(".zvp-root").all():
+                    button = root.locator(f"[data-act='{where}']")
+                    if button.is_enabled():
+                        button.click()
+            found[where] = _problems(page, "main", size)
+        save_screenshot(page, f"layout-{name}-{size[0]}x{size[1]}-{scheme}.png")
+        assert fetched == [] and log.unexpected() == []
+        assert found == {"start": [], "failure": [], "end": []}
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_lesson_presents_at_every_size_and_theme(browser, pages, size, scheme):
+    """#present fills the window with the lesson; every frame fits, reads at 16 px or more and is not cut."""
+    ctx, page, fetched, log = _open(browser, pages["lesson"], size, scheme, "#present")
+    try:
+        root = page.locator(".zvp-root").first
+        assert root.get_attribute("data-present") == "1"
+        box = root.bounding_box()
+        assert box["width"] >= size[0] - 1 and box["height"] >= size[1] - 1
+        frames = int(page.evaluate("JSON.parse(document.getElementById('zv-data-0').textContent).frames.length"))
+        found = {}
+        for f in range(frames):
+            assert root.get_attribute("data-frame") == str(f)
+            problems = _problems(page, ".zvp-root", size, present=True)
+            if problems:
+                found[f] = problems
+            if f == 2:
+                save_screenshot(page, f"layout-lesson-present-{size[0]}x{size[1]}-{scheme}.png")
+            page.keyboard.press("n")
+        assert fetched == [] and log.unexpected() == []
+        assert found == {}
+    finally:
+        ctx.close()

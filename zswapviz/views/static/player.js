@@ -39,10 +39,10 @@ const CSS = `
   .zvp-root:not([data-theme=light]) { --zvp-fg: var(--jp-ui-font-color0, #e6edf3); --zvp-muted: var(--jp-ui-font-color2, #a0aab4);
     --zvp-bg: var(--jp-layout-color0, #111418); --zvp-soft: var(--jp-layout-color2, #22272e);
     --zvp-line: var(--jp-border-color1, #444c56); --zvp-accent: var(--jp-brand-color1, #64b5f6);
-    --zvp-bad: var(--jp-error-color1, #ef5350); --zvp-ok: var(--jp-success-color1, #66bb6a); --zvp-empty: var(--jp-layout-color3, #39414a); }
+    --zvp-bad: var(--jp-error-color1, #ff7b72); --zvp-ok: var(--jp-success-color1, #66bb6a); --zvp-empty: var(--jp-layout-color3, #39414a); }
 }
 .zvp-root[data-theme=dark] { --zvp-fg: #e6edf3; --zvp-muted: #a0aab4; --zvp-bg: #111418; --zvp-soft: #22272e;
-  --zvp-line: #444c56; --zvp-accent: #64b5f6; --zvp-bad: #ef5350; --zvp-ok: #66bb6a; --zvp-empty: #39414a; }
+  --zvp-line: #444c56; --zvp-accent: #64b5f6; --zvp-bad: #ff7b72; --zvp-ok: #66bb6a; --zvp-empty: #39414a; }
 .zvp-root *, .zvp-root *::before { box-sizing: border-box; }
 .zvp-root [hidden] { display: none !important; }
 .zvp-root:focus-visible { box-shadow: 0 0 0 2px var(--zvp-accent); }
@@ -69,10 +69,11 @@ const CSS = `
 .zvp-text { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .zvp-root[data-failed="1"] .zvp-call { color: var(--zvp-bad); }
 .zvp-badge { flex: 0 1 34%; display: flex; gap: 6px; align-items: center; padding: 2px 8px; border-radius: 4px; color: #fff;
-  white-space: nowrap; overflow: hidden; height: 1.7em; }
-.zvp-badge[data-ok="1"] { background: var(--zvp-ok); }
-.zvp-badge[data-ok="0"] { background: var(--zvp-bad); }
-.zvp-badge-text { overflow: hidden; text-overflow: ellipsis; flex: 1 1 auto; }
+  overflow: hidden; min-height: 1.7em; max-height: 2.7em; }
+/* the badge keeps white text on a dark green or red in every theme (contrast 5:1 or more) */
+.zvp-badge[data-ok="1"] { background: #2e7d32; }
+.zvp-badge[data-ok="0"] { background: #c62828; }
+.zvp-badge-text { overflow: hidden; flex: 1 1 auto; white-space: normal; line-height: 1.25; max-height: 2.5em; }
 .zvp-badge .zvp-btn { padding: 0 6px; font-size: var(--zvp-font); background: transparent; color: #fff; border-color: #fff; }
 .zvp-details { position: absolute; right: 0; top: 1.9em; z-index: 5; max-width: min(760px, 90%); max-height: 300px; overflow: auto;
   background: var(--zvp-bg); color: var(--zvp-fg); border: 2px solid var(--zvp-bad); border-radius: 4px; padding: 6px 10px; }
@@ -81,8 +82,8 @@ const CSS = `
 .zvp-main.zvp-with-side { grid-template-columns: minmax(0, 1fr) minmax(240px, 30%); }
 .zvp-panels { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 6px 10px; align-content: start; }
 .zvp-panel { min-width: 0; border: 1px solid var(--zvp-line); border-radius: 4px; padding: 2px 6px 4px; position: relative; }
-.zvp-ph { font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.zvp-note { color: var(--zvp-muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; min-height: 1.3em; }
+.zvp-ph { font-weight: 600; overflow-wrap: anywhere; }
+.zvp-note { color: var(--zvp-muted); overflow-wrap: anywhere; min-height: 2.6em; }
 .zvp-layer { position: relative; width: 100%; height: var(--zvp-panel-h); }
 .zvp-layer > svg { position: absolute; left: 0; top: 0; width: 100%; height: 100%; overflow: hidden; display: block; }
 .zvp-over { pointer-events: none; will-change: transform; }
@@ -94,6 +95,7 @@ const CSS = `
 .zvp-side { display: flex; flex-direction: column; gap: 6px; min-width: 0; max-height: calc(2 * var(--zvp-panel-h) + 8.5em); overflow: auto; }
 .zvp-counters { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 .zvp-counters td { padding: 0 4px; border-bottom: 1px solid var(--zvp-line); white-space: nowrap; }
+.zvp-counters td:first-child { white-space: normal; overflow-wrap: anywhere; }
 .zvp-counters td:nth-child(2), .zvp-counters td:nth-child(3) { text-align: right; font-family: var(--zvp-mono); }
 .zvp-counters tr.zvp-chg td { background: var(--zvp-soft); font-weight: 600; }
 .zvp-counters tr.zvp-neg td:nth-child(2) { color: var(--zvp-bad); }
@@ -259,6 +261,11 @@ function niceMax(v) {
   return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
 }
 
+/* The font size of an svg's labels, and a baseline y that keeps a label of
+ * that size inside an svg of height h (its box: about 1em above the baseline, 0.25em below). */
+function fontOf(svgEl) { return parseFloat(getComputedStyle(svgEl).fontSize) || 16; }
+function labelY(y, h, fs) { return Math.max(Math.ceil(fs), Math.min(h - Math.ceil(fs * 0.25), y)); }
+
 function sizeOf(svgEl) {
   const r = svgEl.getBoundingClientRect();
   return { w: Math.max(120, Math.round(r.width)), h: Math.max(80, Math.round(r.height)) };
@@ -293,7 +300,7 @@ GridPanel.prototype.build = function () {
   this.head.textContent = "xarray slots: swap offsets " + vm.base + "\u2013" + (vm.base + m - 1);
   const sv = this.svg;
   clear(sv); clear(this.over);
-  const size = sizeOf(sv), labelW = g.rows > 1 ? 90 : 0;
+  const size = sizeOf(sv), labelW = g.rows > 1 ? Math.ceil(fontOf(sv) * 5.2) : 0;
   const cell = Math.max(2, Math.min((size.w - labelW - 4) / g.columns, (size.h - 4) / g.rows, 64));
   this.cell = cell;
   this.labelW = labelW;
@@ -331,7 +338,7 @@ GridPanel.prototype.build = function () {
   if (labelW) {
     const every = Math.max(1, Math.ceil(20 / cell));
     for (let r = 0; r < g.rows; r += every) {
-      const t = svg("text", { x: labelW - 6, y: 2 + r * cell + Math.min(cell, 20) / 2 + 6, "text-anchor": "end" }, sv);
+      const t = svg("text", { x: labelW - 6, y: labelY(2 + r * cell + Math.min(cell, 20) / 2 + 6, size.h, fontOf(sv)), "text-anchor": "end" }, sv);
       t.textContent = "page " + r * g.columns;
     }
   }
@@ -410,7 +417,7 @@ function SeriesPanel(player, box) {
 SeriesPanel.prototype.build = function () {
   const x = this.p.x, vm = x.vm, n = x.n, sv = this.svg;
   clear(sv); clear(this.over);
-  const size = sizeOf(sv), L = 52, R = 64, T = 8, B = 26;
+  const size = sizeOf(sv), fs = fontOf(sv), L = Math.ceil(fs * 3.4), R = 8, T = 8, B = Math.ceil(fs * 1.6);
   const W = size.w - L - R, H = size.h - T - B;
   const keys = vm.chart.left, right = vm.chart.right;
   let lo = 0, hi = 1;
@@ -426,14 +433,15 @@ SeriesPanel.prototype.build = function () {
   this.X = X; this.T = T; this.H = H; this.L = L; this.W = W;
   svg("line", { x1: L, x2: L + W, y1: Y(0), y2: Y(0), class: "zvp-axis" }, sv);
   [[lo, Y], [hi, Y]].forEach(function (t) {
-    const tx = svg("text", { x: L - 6, y: t[1](t[0]) + 6, "text-anchor": "end" }, sv); tx.textContent = fmt(t[0]);
+    const tx = svg("text", { x: L - 6, y: labelY(t[1](t[0]) + 6, T + H + fs * 0.25, fs), "text-anchor": "end" }, sv); tx.textContent = fmt(t[0]);
   });
   [[rhi, "KiB"]].forEach(function (t) {
-    const tx = svg("text", { x: L + W + 6, y: YR(t[0]) + 12 }, sv); tx.textContent = fmt(t[0]) + " " + t[1];
+    // the right axis' top value, inside the plot's top right corner
+    const tx = svg("text", { x: L + W - 4, y: labelY(YR(t[0]) + fs, size.h, fs), "text-anchor": "end" }, sv); tx.textContent = fmt(t[0]) + " " + t[1];
     tx.style.fill = SERIES_COLORS.right;
   });
-  const xt = svg("text", { x: L + W, y: T + H + 20, "text-anchor": "end" }, sv); xt.textContent = "step " + (n - 1);
-  const x0 = svg("text", { x: L, y: T + H + 20 }, sv); x0.textContent = "step 0";
+  const xt = svg("text", { x: L + W, y: labelY(T + H + fs * 1.2, size.h, fs), "text-anchor": "end" }, sv); xt.textContent = "step " + (n - 1);
+  const x0 = svg("text", { x: L, y: labelY(T + H + fs * 1.2, size.h, fs) }, sv); x0.textContent = "step 0";
   const g = svg("g", {}, sv);
   vm.steps.failed.forEach(function (k) { svg("line", { x1: X(k), x2: X(k), y1: T, y2: T + H, class: "zvp-failline" }, g); });
   const self = this;
@@ -490,7 +498,7 @@ function SizesPanel(player, box) {
 SizesPanel.prototype.build = function () {
   const x = this.p.x, vm = x.vm, m = x.m, sv = this.svg, sz = vm.sizes;
   clear(sv); clear(this.over);
-  const size = sizeOf(sv), L = 58, R = 6, T = 6, B = 6;
+  const size = sizeOf(sv), fs = fontOf(sv), L = Math.ceil(fs * 3.4), R = 6, T = 6, B = 6;
   const W = size.w - L - R, H = size.h - T - B;
   let top = sz.page_size * 1.12;
   sz.events.compressed.forEach(function (c) { if (c * 1.05 > top) top = c * 1.05; });
@@ -498,7 +506,7 @@ SizesPanel.prototype.build = function () {
   const bw = W / m;
   this.Y = Y; this.bw = bw; this.L = L; this.T = T; this.H = H;
   [0, 2048, 4096].forEach(function (v) {
-    const t = svg("text", { x: L - 6, y: Y(v) + 6, "text-anchor": "end" }, sv); t.textContent = String(v);
+    const t = svg("text", { x: L - 6, y: labelY(Y(v) + 6, size.h, fs), "text-anchor": "end" }, sv); t.textContent = String(v);
   });
   this.band = svg("rect", { class: "zvp-band", y: T, height: H, width: Math.max(bw, 2), visibility: "hidden" }, this.over);
   // all bars in one path and all class marks in another: a step rewrites two attributes, not 2 x pages
@@ -598,12 +606,12 @@ function RollbackPanel(player, box) {
 RollbackPanel.prototype.build = function () {
   const x = this.p.x, vm = x.vm, n = x.n, m = x.m, sv = this.svg, rb = vm.rollback;
   clear(sv); clear(this.over);
-  const size = sizeOf(sv), L = 80, R = 8, T = 6, B = 6;
+  const size = sizeOf(sv), fs = fontOf(sv), L = Math.ceil(fs * 5.2), R = 8, T = 6, B = 6;
   const W = size.w - L - R, H = size.h - T - B;
   const X = function (k) { return L + (n > 1 ? (k / (n - 1)) * W : 0); };
   const Y = function (p) { return T + ((p + 0.5) / m) * H; };
   this.X = X; this.L = L; this.W = W; this.T = T; this.H = H;
-  [0, m - 1].forEach(function (p) { const t = svg("text", { x: L - 6, y: Y(p) + 6, "text-anchor": "end" }, sv); t.textContent = "page " + p; });
+  [0, m - 1].forEach(function (p) { const t = svg("text", { x: L - 6, y: labelY(Y(p) + 6, size.h, fs), "text-anchor": "end" }, sv); t.textContent = "page " + p; });
   const g = svg("g", {}, sv);
   vm.steps.failed.forEach(function (k) { svg("line", { x1: X(k), x2: X(k), y1: T, y2: T + H, class: "zvp-failline" }, g); });
   const undone = {};

@@ -11,6 +11,7 @@ the figures and rendering + writing the file.
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -62,6 +63,8 @@ def main(name: str = "thp-2m") -> int:
           f"  {'OK' if cold <= TIME_BUDGET else 'OVER'}")
     print(f"export time, warm  {warm:7.2f} s = record {t_record:.2f} + export of the trace {t_render_all:.2f}"
           f" (measured apart: encode {t_encode:.2f}, figures {t_figures:.2f})")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory        {peak:7.0f} MiB (resident, the whole process: imports, record, report)")
     return 0 if size <= SIZE_BUDGET and cold <= TIME_BUDGET else 1
 
 

@@ -38,7 +38,7 @@ from zswapviz.scenario import SCENARIO_DIR
 from zswapviz.views.assets import bundle
 from zswapviz.views.report import export, figures
 from zswapviz.views.report import page as shell
-from zswapviz.views.viewmodel import view_model
+from zswapviz.views.viewmodel import View, view_model
 
 #: Markup, template and unicode probes fed through every text field.
 PROBES = (
@@ -512,3 +512,23 @@ def test_notebook_outputs_lose_this_machines_folders():
     assert strip_paths(nb, folders) == 3
     text = json.dumps(nb, ensure_ascii=False)
     assert root not in text and "/tmp/zswapviz-nb-x" not in text and "\u2026/data" in text
+
+
+def test_the_timeline_figure_never_builds_a_pages_by_steps_array(monkeypatch):
+    """The report draws every slot's state over the steps from the view model's changes, not a pages x steps matrix."""
+    from zswapviz import plots
+    from zswapviz.views.report.figures import state_segments
+
+    def refuse(*a, **k):
+        raise AssertionError("a pages x steps matrix was built")
+
+    monkeypatch.setattr(plots, "_state_matrix", refuse)
+    trace = resolve_scenario("stale-rollback").run()
+    vm = view_model(trace)
+    assert_no_injection(render_html(trace))
+    segments = state_segments(vm)
+    view = View(vm)
+    for k in (0, len(trace) // 2, len(trace) - 1):
+        shown = {p: vm["states"][code] for code, runs in segments.items() for p, a, b in runs if a <= k < b}
+        assert [shown[p] for p in range(vm["pages"])] == [c[0] for c in view.cells_at(k)], k
+    assert sum(len(r) for r in segments.values()) <= vm["pages"] + len(vm["cells"]["changes"]["step"])

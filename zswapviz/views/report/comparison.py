@@ -148,10 +148,12 @@ def render_comparison(source, variants, *, title: str | None = None) -> str:
     cols, data = [], []
     for i, (v, _s, trace) in enumerate(runs):
         pid = f"zv-data-{i}"
-        data.append(data_script(pid, encode_trace(trace, v.label)))
+        vm = encode_trace(trace, v.label)
+        data.append(data_script(pid, vm))
+        figs = figures.figures_html(figures.trace_figures(trace, small=True, vm=vm), pid)
         cols.append(f'<section class="zv-variant"><h2>{esc(v.label)}</h2>'
                     f'<div class="zv-cards">{outcome_html(trace)}{verdict_html(trace)}</div>'
-                    f"{player_html(pid)}{figures.figures_html(figures.trace_figures(trace, small=True), pid)}</section>")
+                    f"{player_html(pid)}{figs}</section>")
     all_bar = ('<div class="zv-allbar"><strong>All variants:</strong>'
                + "".join(f'<button type="button" class="zv-btn" data-zv-all="{a}">{esc(t)}</button>'
                          for a, t in (("start", "|\u25c0 first"), ("prev", "\u25c0 previous"), ("next", "next \u25b6"),

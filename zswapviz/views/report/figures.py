@@ -10,7 +10,6 @@ import base64
 import io
 import json
 
-from ...model.world import CELL_STATES
 from ...trace import Trace
 from .page import esc
 
@@ -35,44 +34,61 @@ def _figure(draw, size) -> tuple[str, dict | None]:
     return base64.b64encode(buf.getvalue()).decode("ascii"), geom
 
 
-def _state_legend(ax, trace: Trace) -> None:
+def state_segments(vm: dict) -> dict[int, list[tuple[int, int, int]]]:
+    """(page, first step, step after the last) of every run of one state, by state code, from the view model.
+
+    Read from the view model's cell changes, so the work and the memory grow
+    with the number of changes, never with pages x steps.
+    """
+    init, ch, n = vm["cells"]["initial"], vm["cells"]["changes"], vm["n"]
+    state = list(init["state"])
+    since = [0] * len(state)
+    out: dict[int, list] = {}
+    for step, page, code in zip(ch["step"], ch["page"], ch["state"]):
+        if code != state[page]:
+            if step > since[page]:
+                out.setdefault(state[page], []).append((page, since[page], step))
+            state[page], since[page] = code, step
+    for page, code in enumerate(state):
+        out.setdefault(code, []).append((page, since[page], n))
+    return out
+
+
+def draw_timeline(ax, vm: dict) -> None:
+    """Every slot's state over every step, as one rectangle per run of a state, with a legend of the states used."""
+    from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
-    from ...plots import STATE_COLORS
-
-    used = []
-    last = None
-    for snap in trace.snapshots:
-        if snap.cells is last:
-            continue
-        last = snap.cells
-        for c in snap.cells:
-            if c.state not in used:
-                used.append(c.state)
-    order = [s for s in CELL_STATES if s in used]
-    ax.legend(handles=[Patch(facecolor=STATE_COLORS[s], edgecolor="#999", label=s) for s in order],
-              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    segments = state_segments(vm)
+    for code, runs in sorted(segments.items()):
+        polys = [((x0 - 0.5, p - 0.5), (x1 - 0.5, p - 0.5), (x1 - 0.5, p + 0.5), (x0 - 0.5, p + 0.5)) for p, x0, x1 in runs]
+        ax.add_collection(PolyCollection(polys, facecolors=vm["colors"][code], edgecolors="none", antialiased=False))
+    ax.set_xlim(-0.5, vm["n"] - 0.5)
+    ax.set_ylim(-0.5, vm["pages"] - 0.5)
+    ax.set_xlabel("step")
+    ax.set_ylabel("page of the window")
+    ax.legend(handles=[Patch(facecolor=vm["colors"][c], edgecolor="#999", label=vm["states"][c]) for c in sorted(segments)],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10, frameon=False)
 
 
-def trace_figures(trace: Trace, small: bool = False) -> list[tuple[str, str, dict | None]]:
-    """(caption, base64 PNG, geometry) of the explorer's figures of *trace*."""
+def trace_figures(trace: Trace, small: bool = False, vm: dict | None = None) -> list[tuple[str, str, dict | None]]:
+    """(caption, base64 PNG, geometry) of the figures of *trace* (its view model *vm* if already made)."""
     from ... import plots
+    from ..viewmodel import view_model
 
     n = len(trace)
     width = 6.2 if small else 9.5
+    vm = vm if vm is not None else view_model(trace)
 
     def timeline(ax):
-        _image, marker = plots.draw_occupancy_timeline(ax, trace)
-        marker.remove()
-        ax.set_xlim(-0.5, n - 0.5)
-        _state_legend(ax, trace)
+        draw_timeline(ax, vm)
         return True
 
     def ledger_plot(ax):
         _lines, marker = plots.draw_ledger(ax, trace)
         marker.remove()
         ax.set_xlim(-0.5, n - 0.5)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10, frameon=False)
         return True
 
     def final(ax):

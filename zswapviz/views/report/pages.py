@@ -39,7 +39,7 @@ def render_html(source, *, title: str | None = None) -> str:
     title = title if title is not None else (trace.meta.get("title") or "zswapviz report")
     notes = trace.meta.get("notes") or ""
     data = encode_trace(trace)
-    figs = figures.trace_figures(trace)
+    figs = figures.trace_figures(trace, vm=data)
     glossary = glossary_section()
     pid = "zv-data-0"
     body = [

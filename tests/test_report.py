@@ -532,3 +532,22 @@ def test_the_timeline_figure_never_builds_a_pages_by_steps_array(monkeypatch):
         shown = {p: vm["states"][code] for code, runs in segments.items() for p, a, b in runs if a <= k < b}
         assert [shown[p] for p in range(vm["pages"])] == [c[0] for c in view.cells_at(k)], k
     assert sum(len(r) for r in segments.values()) <= vm["pages"] + len(vm["cells"]["changes"]["step"])
+
+
+def test_a_glossary_becomes_a_section_of_every_page(monkeypatch):
+    """With zswapviz.glossary present, reports, comparisons, lessons and the index link to a #glossary section."""
+    import sys
+    import types
+
+    fake = types.ModuleType("zswapviz.glossary")
+    fake.glossary_html = lambda: '<dl class="zv-glossary"><dt id="glossary-zspage">zspage</dt><dd>pages</dd></dl>'
+    monkeypatch.setitem(sys.modules, "zswapviz.glossary", fake)
+    pages = [render_html("demo"), render_comparison("demo", ["6.14"]), render_lesson("walkthrough-64k")]
+    for html_text in pages:
+        doc = assert_no_injection(html_text)
+        assert any(t == "h2" and a.get("id") == "glossary" for t, a in doc.tags)
+        assert any(t == "a" and a.get("href") == "#glossary" for t, a in doc.tags)
+        assert any(t == "dt" and a.get("id") == "glossary-zspage" for t, a in doc.tags)
+    monkeypatch.setitem(sys.modules, "zswapviz.glossary", None)
+    doc = parse(render_html("demo"))
+    assert not any(a.get("id") == "glossary" or a.get("href") == "#glossary" for t, a in doc.tags)

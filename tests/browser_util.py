@@ -188,6 +188,8 @@ LAYOUT_PROBLEMS = r"""([scope, minFont, minContrast]) => {
     const svgText = e.namespaceURI === "http://www.w3.org/2000/svg";
     if (!svgText && e.scrollWidth > e.clientWidth + 1 && ["hidden", "clip"].includes(cs.overflowX) && e.clientWidth > 0)
       out.push(`${name(e)} is cut (${e.scrollWidth} > ${e.clientWidth})`);
+    if (!svgText && e.scrollHeight > e.clientHeight + 2 && ["hidden", "clip"].includes(cs.overflowY) && e.clientHeight > 0)
+      out.push(`${name(e)} is cut at the bottom (${e.scrollHeight} > ${e.clientHeight})`);
     const fg = rgb(svgText ? cs.fill : cs.color);
     if (!fg || !minContrast) continue;
     const bg = behind(e), a = lum(fg), b = lum(bg), ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);

@@ -64,16 +64,17 @@ const CSS = `
 .zvp-speed { font: inherit; font-size: var(--zvp-font); background: var(--zvp-bg); color: var(--zvp-fg); border: 1px solid var(--zvp-line); }
 .zvp-status { color: var(--zvp-bad); min-width: 1ch; }
 .zvp-now { display: flex; gap: 10px; align-items: flex-start; margin: 2px 0 4px; position: relative; }
-.zvp-sentence { flex: 1 1 auto; height: 2.7em; overflow: hidden; }
+/* the call on one line, the sentence on up to two: a fixed height, so the layout never moves between steps */
+.zvp-sentence { flex: 1 1 auto; min-width: 0; height: 4em; overflow: hidden; }
 .zvp-call { font-family: var(--zvp-mono); font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.zvp-text { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.zvp-text { overflow-wrap: anywhere; line-height: 1.3; max-height: 2.6em; overflow: hidden; }
 .zvp-root[data-failed="1"] .zvp-call { color: var(--zvp-bad); }
 .zvp-badge { flex: 0 1 34%; display: flex; gap: 6px; align-items: center; padding: 2px 8px; border-radius: 4px; color: #fff;
-  overflow: hidden; min-height: 1.7em; max-height: 2.7em; }
-/* the badge keeps white text on a dark green or red in every theme (contrast 5:1 or more) */
+  overflow: hidden; min-height: 1.7em; max-height: 4em; }
+/* the badge keeps white text on a dark green or red in every theme (contrast 5:1 or more), up to three lines */
 .zvp-badge[data-ok="1"] { background: #2e7d32; }
 .zvp-badge[data-ok="0"] { background: #c62828; }
-.zvp-badge-text { overflow: hidden; flex: 1 1 auto; white-space: normal; line-height: 1.25; max-height: 2.5em; }
+.zvp-badge-text { overflow: hidden; flex: 1 1 auto; white-space: normal; line-height: 1.25; max-height: 3.75em; }
 .zvp-badge .zvp-btn { padding: 0 6px; font-size: var(--zvp-font); background: transparent; color: #fff; border-color: #fff; }
 .zvp-details { position: absolute; right: 0; top: 1.9em; z-index: 5; max-width: min(760px, 90%); max-height: 300px; overflow: auto;
   background: var(--zvp-bg); color: var(--zvp-fg); border: 2px solid var(--zvp-bad); border-radius: 4px; padding: 6px 10px; }

@@ -14,8 +14,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_util import ConsoleLog, RequestGuard, chromium_path, launch_chromium, layout_problems, save_screenshot, \
-    sync_playwright
+from browser_util import (
+    ConsoleLog,
+    RequestGuard,
+    chromium_path,
+    launch_chromium,
+    layout_problems,
+    save_screenshot,
+    sync_playwright,
+)
 from lab_util import open_and_run_all, start_lab
 
 ROOT = Path(__file__).resolve().parents[1]

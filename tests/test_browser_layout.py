@@ -14,7 +14,13 @@ labels). Screenshots go to ``artifacts/``.
 from __future__ import annotations
 
 import pytest
-from browser_util import ConsoleLog, launch_chromium, layout_problems, save_screenshot, sync_playwright
+from browser_util import (
+    ConsoleLog,
+    launch_chromium,
+    layout_problems,
+    save_screenshot,
+    sync_playwright,
+)
 
 from zswapviz.report import export_comparison, export_html, export_lesson
 

@@ -152,6 +152,14 @@ LAYOUT_PROBLEMS = r"""([scope, minFont, minContrast]) => {
       const pr = panel.getBoundingClientRect();
       for (const e of panel.querySelectorAll("*")) {
         if (!shown(e) || e.tagName.toLowerCase() === "option") continue;
+        // what lies inside a scrolling box is reached by scrolling it, not cut
+        let scroller = null;
+        for (let p = e.parentElement; p && p !== panel; p = p.parentElement) {
+          const cs = getComputedStyle(p);
+          if (["auto", "scroll"].includes(cs.overflowY) || ["auto", "scroll"].includes(cs.overflowX)) { scroller = p; break; }
+        }
+        if (!scroller) { const cs = getComputedStyle(panel); if (["auto", "scroll"].includes(cs.overflowY)) scroller = panel; }
+        if (scroller) continue;
         const box = e.closest("svg") && e.tagName.toLowerCase() !== "svg" ? e.closest("svg").getBoundingClientRect() : pr;
         if (!inside(e.getBoundingClientRect(), box)) out.push(`${name(e)} sticks out of ${name(panel)}`);
       }

@@ -55,6 +55,10 @@ const codepane_CSS = [
   ".zcp-line.zcp-has-why .zcp-text::after{content:' \\2139';color:var(--zvp-muted,#6b7da0)}",
   ".zcp-context .zcp-text{opacity:.62}",
   ".zcp-label .zcp-text{color:#9c4dcc;font-weight:600}",
+  // a lighter purple on dark backgrounds (contrast 4.5:1 or more): the player's dark theme, the OS's, JupyterLab Dark
+  "@media (prefers-color-scheme: dark){.zvp-root:not([data-theme=light]) .zcp-label .zcp-text{color:#d2a8ff}}",
+  ".zvp-root[data-theme=dark] .zcp-label .zcp-text,body[data-jp-theme-light=false] .zcp-label .zcp-text{color:#d2a8ff}",
+  "body[data-jp-theme-light=true] .zvp-root:not([data-theme=dark]) .zcp-label .zcp-text{color:#9c4dcc}",
   ".zcp-done{background:rgba(76,175,80,.16)}",
   ".zcp-rollback{background:rgba(255,152,0,.22);border-left-color:#e39b2a}",
   ".zcp-failed{background:rgba(229,57,53,.22);border-left-color:#c62828}",

@@ -551,3 +551,18 @@ def test_a_glossary_becomes_a_section_of_every_page(monkeypatch):
     monkeypatch.setitem(sys.modules, "zswapviz.glossary", None)
     doc = parse(render_html("demo"))
     assert not any(a.get("id") == "glossary" or a.get("href") == "#glossary" for t, a in doc.tags)
+
+
+def test_the_teachers_edition_lists_checked_claims_and_sources(monkeypatch):
+    """Where a lesson carries the teacher's answers (claims the model checks, sources), --answers lists them escaped."""
+    from types import SimpleNamespace
+
+    lesson = Lesson.from_dict(_probe_lesson())
+    answer = SimpleNamespace(where=PROBE, question=PROBE, answer=PROBE, claims=({"at": "failure", "expect": {"x": PROBE}},),
+                             sources=("63895d20d63b (6.14)", PROBE))
+    monkeypatch.setattr(Lesson, "answers", property(lambda self: [answer]), raising=False)
+    doc = assert_no_injection(render_lesson(lesson, answers=True))
+    assert any(t == "h2" and a.get("id") == "answers" for t, a in doc.tags)
+    text = "".join(doc.text)
+    assert "63895d20d63b (6.14)" in text and '"expect"' in text
+    assert not any(a.get("id") == "answers" for t, a in parse(render_lesson(lesson)).tags)

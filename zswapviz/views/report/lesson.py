@@ -12,6 +12,7 @@ them; without it the page's stop list carries no answer.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -53,7 +54,8 @@ def _teacher_html(lesson: Lesson) -> str:
     """The teacher's edition: each question's answer, the claims the model checks and the sources."""
     rows = []
     for a in getattr(lesson, "answers", None) or []:
-        claims = "".join(f"<li><code>{esc(c)}</code></li>" for c in a.claims)
+        claims = "".join(f"<li><code>{esc(json.dumps(c, ensure_ascii=False) if isinstance(c, dict) else c)}</code></li>"
+                         for c in a.claims)
         sources = ", ".join(esc(s) for s in a.sources)
         rows.append(f"<li><strong>{esc(a.where)}</strong>: {esc(a.question)}"
                     f'<p class="zv-a">{esc(a.answer)}</p>'

@@ -41,7 +41,7 @@ const codepane_CSS = [
   "border-bottom:1px solid var(--zvp-line,#d5d9e2);font-family:system-ui,sans-serif;display:flex;gap:.8em;",
   "align-items:baseline;flex-wrap:wrap}",
   ".zcp-name{font-weight:600;font-family:ui-monospace,Menlo,Consolas,monospace}",
-  ".zcp-file{color:var(--zvp-muted,#5a6273)}.zcp-head a{color:var(--zvp-accent,#2451b3)}",
+  ".zcp-file{color:var(--zvp-muted,#5a6273)}.zcp-head a{color:var(--zvp-fg,#1d2330);text-decoration:underline}",
   ".zcp-none{padding:.5em .8em;color:var(--zvp-muted,#5a6273);font-family:system-ui,sans-serif}",
   ".zcp-body{padding:.2em 0}",
   ".zcp-line{display:flex;white-space:pre-wrap;overflow-wrap:anywhere;padding:0 .6em 0 0;cursor:pointer;border-left:4px solid transparent}",

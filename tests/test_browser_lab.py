@@ -27,7 +27,8 @@ from lab_util import Lab, open_and_run_all, start_lab
 
 from zswapviz import builtin_scenarios
 from zswapviz.lessons import load_lesson
-from zswapviz.views.viewmodel import View, view_model
+from zswapviz.views.frames import View
+from zswapviz.views.viewmodel import view_model
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "01-walkthrough.ipynb"

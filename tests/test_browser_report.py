@@ -30,7 +30,8 @@ from browser_util import ConsoleLog, launch_chromium, sync_playwright
 from zswapviz.lessons import Lesson, load_lesson, resolve_scenario
 from zswapviz.report import Variant, export_all
 from zswapviz.scenario import SCENARIO_DIR
-from zswapviz.views.viewmodel import View, view_model
+from zswapviz.views.frames import View
+from zswapviz.views.viewmodel import view_model
 
 PROBE = ("<script>alert(1)</script> \"><img src=x onerror=alert(1)> </script><script>alert(2)</script> "
          "{{ {{js}} }} ' onmouseover='alert(3)' x=' ünïcødé 🐧")

@@ -36,9 +36,10 @@ from zswapviz.report import (
 )
 from zswapviz.scenario import SCENARIO_DIR
 from zswapviz.views.assets import bundle
+from zswapviz.views.frames import View
 from zswapviz.views.report import export, figures
 from zswapviz.views.report import page as shell
-from zswapviz.views.viewmodel import View, view_model
+from zswapviz.views.viewmodel import view_model
 
 #: Markup, template and unicode probes fed through every text field.
 PROBES = (

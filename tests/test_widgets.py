@@ -20,7 +20,8 @@ from zswapviz.compress import COMPRESSOR_NAMES
 from zswapviz.errors import UsageError
 from zswapviz.faults import FAULT_KINDS
 from zswapviz.profiles import KERNEL_NAMES, REF_STRATEGIES
-from zswapviz.views.viewmodel import View, view_model
+from zswapviz.views.frames import View
+from zswapviz.views.viewmodel import view_model
 from zswapviz.widgets import (
     Explorer,
     KernelPanel,

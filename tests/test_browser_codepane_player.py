@@ -9,7 +9,6 @@ it, and nothing is requested.
 
 from __future__ import annotations
 
-
 import pytest
 from browser_util import ConsoleLog, launch_chromium, sync_playwright
 

@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_compress.py
 	$(PY) benchmarks/bench_report.py
 	$(PY) benchmarks/bench_explorer.py
+	$(PY) benchmarks/bench_browser.py
 
 # The model beside this machine's kernel on the same pages (root, zswap).
 bench-kernel: $(STAMP)

@@ -147,7 +147,7 @@ def test_ci_runs_make_test():
 
 
 CORE = ("zswapviz.store", "zswapviz.model", "zswapviz.trace", "zswapviz.simulate")
-HEAVY = ("matplotlib", "ipywidgets", "pandas")
+HEAVY = ("matplotlib", "ipywidgets", "anywidget", "pandas")
 
 
 def test_core_imports_no_presentation_libraries():

@@ -1,33 +1,45 @@
-"""The explorer's plain values, controls and step buttons, without a browser."""
+"""The explorer widgets driven without a browser: the values, the synced step, the view model they send.
+
+The browser renderer is tested in tests/test_browser_player.py (the page
+against the view model) and tests/test_browser_lab.py (JupyterLab). Here the
+front end is stood in for the way it talks to Python: by setting the synced
+traitlets ``step``, ``lesson_frame`` and ``row`` as a click in the page does.
+"""
 
 from __future__ import annotations
 
-import matplotlib
+import html
+import json
+from pathlib import Path
 
-matplotlib.use("Agg")
+import ipywidgets as W
+import pytest
 
-import html  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import ipywidgets as W  # noqa: E402
-import pytest  # noqa: E402
-
-from zswapviz import Scenario, builtin_scenarios  # noqa: E402
-from zswapviz.compress import COMPRESSOR_NAMES  # noqa: E402
-from zswapviz.errors import UsageError  # noqa: E402
-from zswapviz.faults import FAULT_KINDS  # noqa: E402
-from zswapviz.profiles import KERNEL_NAMES, REF_STRATEGIES  # noqa: E402
-from zswapviz.widgets import Explorer, KernelPanel, SideBySide, folio_size_label, page_files, status_of  # noqa: E402
+from zswapviz import Scenario, builtin_scenarios
+from zswapviz.compress import COMPRESSOR_NAMES
+from zswapviz.errors import UsageError
+from zswapviz.faults import FAULT_KINDS
+from zswapviz.profiles import KERNEL_NAMES, REF_STRATEGIES
+from zswapviz.views.viewmodel import View, view_model
+from zswapviz.widgets import (
+    Explorer,
+    KernelPanel,
+    SideBySide,
+    align,
+    folio_size_label,
+    page_files,
+    status_of,
+)
 
 
 @pytest.fixture
 def demo():
-    return Explorer("demo", live=False)
+    return Explorer("demo")
 
 
 @pytest.fixture
 def count_runs(monkeypatch):
-    """Count Scenario.run calls (and record what the message area said during each)."""
+    """Count Scenario.run calls."""
     calls = []
     real = Scenario.run
 
@@ -39,29 +51,37 @@ def count_runs(monkeypatch):
     return calls
 
 
-def test_stepping_only_indexes_the_trace(demo, count_runs):
-    """Buttons, slider and play move through the recorded trace without running the scenario again."""
-    trace = demo.trace
-    demo.buttons["forward"].click()
-    demo.buttons["forward"].click()
-    demo.buttons["back"].click()
-    assert demo.step == 1
-    demo.slider.value = 20
-    assert demo.step == 20
-    demo.play.value = 30
-    assert demo.step == 30 and demo.slider.value == 30
-    demo.buttons["end"].click()
+def test_the_view_model_is_sent_once_per_run_and_stepping_never_runs(demo, count_runs):
+    """The page gets the run's view model once; steps the page reports (clicks, slider, play) only move the step."""
+    trace, sent = demo.trace, demo.player.view
+    assert json.loads(sent) == json.loads(json.dumps(view_model(trace)))
+    for k in (1, 2, 1, 20, 30, len(trace) - 1):
+        demo.player.step = k  # what the page sends when the class clicks or drags
+        assert demo.step == k
+    demo.player.step = 10_000
     assert demo.step == len(trace) - 1
-    demo.speed.value = 20
-    assert demo.play.interval == 50 and demo.play.max == len(trace) - 1
-    assert count_runs == [] and demo.trace is trace
+    assert count_runs == [] and demo.trace is trace and demo.player.view is sent
 
 
-def test_changing_a_value_runs_the_scenario_once(demo, count_runs):
-    """A scenario control's change runs Scenario.run exactly once and shows the new trace."""
+def test_python_moves_the_page(demo):
+    """go, forward, back and the jumps set the synced step the page shows."""
+    demo.go(7)
+    assert demo.player.step == 7
+    demo.forward()
+    demo.back()
+    demo.back()
+    assert demo.step == demo.player.step == 6
+    demo.go(-5)
+    assert demo.player.step == 0
+
+
+def test_changing_a_value_runs_the_scenario_once_and_sends_a_new_view(demo, count_runs):
+    """A scenario control's change runs Scenario.run exactly once and sends the new run's view model."""
+    before = demo.player.view
     demo.controls["kernel"].value = "6.13"
     assert len(count_runs) == 1
     assert demo.trace.meta["kernel"] == "6.13" and demo.params["kernel"] == "6.13"
+    assert demo.player.view != before and json.loads(demo.player.view)["meta"]["kernel"] == "6.13"
     assert demo.set(fault_kind="none")
     assert len(count_runs) == 2 and demo.trace.failure_index is None
 
@@ -75,64 +95,77 @@ def test_set_keeps_values_apart_from_widgets(demo):
         demo.set(colour="red")
 
 
-def test_step_buttons_jump_to_failure_rollback_next_page_and_end(demo):
-    """to failure, to rollback, next page and to end land on the steps the trace names."""
+def test_jumps_go_to_the_next_mark_and_wrap(demo):
+    """to failure, to rollback, next page, go_page and to end land on the steps the view model marks."""
     trace = demo.trace
-    demo.buttons["failure"].click()
-    assert demo.step == trace.failure_index and trace.steps[demo.step].failed
-    demo.buttons["rollback"].click()
-    assert demo.step == trace.rollback_indices[0]
+    assert demo.to_failure() and demo.step == trace.failure_index and trace.steps[demo.step].failed
+    assert demo.to_failure() and demo.step == trace.failure_index  # one failure: wraps to itself
+    assert demo.to_rollback() and demo.step == trace.rollback_indices[0]
     demo.go(0)
-    demo.buttons["next_page"].click()
+    demo.next_page()
     assert trace.steps[demo.step].page == 0
-    demo.buttons["next_page"].click()
+    demo.next_page()
     assert trace.steps[demo.step].page == 1 and trace.steps[demo.step - 1].page == 0
-    demo.buttons["end"].click()
+    assert demo.go_page(9) and demo.step == min(s.index for s in trace.steps if s.page == 9)
+    assert demo.go_page(16) is False and "pages 0 to 15" in demo.message
+    demo.to_end()
     assert demo.step == len(trace) - 1
-    demo.back()
-    demo.go(-5)
-    assert demo.step == 0
-    demo.back()
-    assert demo.step == 0
 
 
-def test_failure_and_rollback_buttons_are_disabled_without_them():
-    """A run without a failure disables the failure and rollback buttons, and the jumps report False."""
-    ex = Explorer("success-64k", live=False)
-    assert ex.buttons["failure"].disabled and ex.buttons["rollback"].disabled
+def test_jumps_report_false_without_a_failure():
+    """A run without a failure has no failure or rollback marks, and the jumps report False."""
+    ex = Explorer("success-64k")
+    vm = json.loads(ex.player.view)
+    assert vm["marks"]["failure"] == [] and vm["marks"]["rollback"] == []
     assert ex.to_failure() is False and ex.to_rollback() is False
     assert ex.set(fault_kind="kmemcache", fault_page=3)
-    assert not ex.buttons["failure"].disabled
+    assert json.loads(ex.player.view)["marks"]["failure"]
 
 
 @pytest.mark.parametrize("values, words", [
-    ({"fault_page": 99}, "fault page 99 is beyond the run"),
-    ({"stale": "3, x"}, "stale page must be a whole number"),
-    ({"stale": [40]}, "stale page 40 is beyond the run"),
+    ({"fault_page": 99}, "page 99 is out of range"),
+    ({"stale": "3, x"}, "field 'stale' must be a list of page numbers"),
+    ({"stale": [40]}, "page 40 is out of range"),
     ({"max_pool_percent": 150}, "from 0 to 100"),
     ({"accept_threshold_percent": -1}, "from 0 to 100"),
-    ({"total_ram_pages": 0}, "at least 1"),
-    ({"zswap_max_pages": "lots"}, "memory.zswap.max"),
-    ({"folios": 0}, "number of folios"),
-    ({"folio_pages": 3}, "1, 2, 4, ... 512"),
-    ({"folio_pages": 512, "folios": 64}, "too many"),
+    ({"total_ram_pages": 0}, "field 'total_ram_pages'"),
+    ({"zswap_max_pages": "lots"}, "field 'zswap_max_pages'"),
+    ({"folios": 0}, "page count must be a whole number"),
+    ({"folio_pages": 3}, "field 'folio_pages'"),
+    ({"folio_pages": 512, "folios": 256}, "page count must be a whole number from 1 to"),
     ({"kernel": "2.6"}, "no kernel '2.6'"),
     ({"contents": "file:nothing.bin"}, "does not exist"),
 ])
 def test_invalid_values_show_one_sentence_and_keep_the_last_run(demo, values, words):
-    """An invalid value shows one plain sentence (no traceback) and the last good trace stays."""
-    trace, step = demo.trace, demo.step
+    """An invalid value shows the one validator's plain sentence (no traceback); the last good run stays."""
+    trace, step, sent = demo.trace, demo.step, demo.player.view
     assert demo.set(**values) is False
     assert words in demo.message
     assert "\n" not in demo.message and "Traceback" not in demo.message and demo.message.endswith(".")
     assert html.escape(demo.message) in demo.message_html.value
-    assert demo.trace is trace and demo.step == step
+    assert demo.trace is trace and demo.step == step and demo.player.view is sent
+
+
+def test_the_form_validates_through_scenario_from_dict(demo, monkeypatch):
+    """The form has no range checks of its own: every value goes through Scenario.from_dict."""
+    seen = []
+    real = Scenario.from_dict.__func__
+
+    def spy(cls, data, where="scenario"):
+        seen.append(data)
+        return real(cls, data, where)
+
+    monkeypatch.setattr(Scenario, "from_dict", classmethod(spy))
+    assert demo.set(max_pool_percent=150) is False
+    assert seen and seen[-1]["max_pool_percent"] == 150
+    assert demo.set(max_pool_percent=30)
+    assert seen[-1]["max_pool_percent"] == 30 and demo.scenario.max_pool_percent == 30
 
 
 def test_invalid_widget_value_then_valid_one_recovers(demo):
     """Typing a fault page past the folio shows the sentence; a valid page clears it and runs."""
     demo.controls["fault_page"].value = 16
-    assert "beyond the run" in demo.message_html.value
+    assert "out of range" in demo.message_html.value
     demo.controls["fault_page"].value = 2
     assert demo.message == "" and demo.message_html.value == ""
     assert demo.trace.steps[demo.trace.failure_index].page == 2
@@ -150,14 +183,21 @@ def test_unexpected_error_in_a_run_is_one_sentence(demo, monkeypatch):
 
 
 def test_callback_errors_never_escape_as_tracebacks(demo, monkeypatch):
-    """An error inside a button callback is shown as a sentence instead of raising into the widget machinery."""
+    """An error inside a control's callback (a real change of the control) shows as a sentence instead of raising."""
     def broken():
-        raise ValueError("no such step")
+        raise ValueError("no such form")
 
-    monkeypatch.setattr(demo, "forward", broken)
-    guarded = demo._guard(lambda: demo.forward())
-    guarded()
-    assert "That did not work: ValueError: no such step" in demo.message
+    monkeypatch.setattr(demo.form, "build", broken)
+    demo.controls["kernel"].value = "6.13"  # the widget machinery calls the observer
+    assert "That did not work: ValueError: no such form" in demo.message
+    assert isinstance(demo.last_error, ValueError)
+
+
+def test_a_bad_step_from_the_page_is_one_sentence(demo, monkeypatch):
+    """A failure while following the page's step shows one sentence, never a traceback into the comm."""
+    monkeypatch.setattr(type(demo), "trace", property(lambda self: (_ for _ in ()).throw(KeyError("gone"))), raising=False)
+    demo.player.step = 3
+    assert "That did not work: KeyError" in demo.message
 
 
 def test_big_runs_show_running_while_recording(demo, monkeypatch):
@@ -176,41 +216,47 @@ def test_big_runs_show_running_while_recording(demo, monkeypatch):
     assert demo.trace.meta["folio_pages"] == 512
 
 
-def test_badge_is_green_or_names_the_broken_invariant():
-    """The status badge is green while the validators are silent and names the invariant 6.13 breaks."""
-    ex = Explorer("bug-6.13", live=False)
+def test_badge_is_ok_or_names_the_broken_invariant_on_one_line():
+    """The badge is ok while the validators are silent; at 6.13's end it names the broken invariants on one line, details apart."""
+    ex = Explorer("bug-6.13")
     ex.go(0)
-    assert ex.status[0] and "zswapviz-status-ok" in ex.badge_html.value
+    assert ex.status[0] and ex.badge["ok"]
     ex.to_end()
     ok, text = ex.status
     assert not ok and "validate_stored_pages" in text and "validate_charge" in text
-    assert "zswapviz-status-broken" in ex.badge_html.value and "validate_charge" in ex.badge_html.value
+    badge = ex.badge
+    assert not badge["ok"] and "\n" not in badge["summary"] and "validate_charge" in badge["summary"]
+    assert badge["details"] == list(ex.trace.snapshots[-1].violations)
     assert status_of(ex.trace.snapshots[-1]) == ex.status
 
 
 def test_sentence_and_counters_follow_the_step(demo):
-    """The step sentence and the counters table show the current step's function, sentence and values."""
+    """The step sentence and the counters show the current step's function, sentence and values."""
     trace = demo.trace
-    demo.to_failure()
+    demo.player.step = trace.failure_index
     step, snap = trace[demo.step]
     assert step.fn in demo.sentence and step.text in demo.sentence
-    assert step.text in demo.sentence_html.value
     assert demo.counters.loc["stored_pages", "value"] == snap.stats["stored_pages"]
-    assert f">{snap.stats['stored_pages']}<" in demo.counters_html.value
-    assert 'class="zswapviz-counter"' in demo.counters_html.value
+    assert demo.frame["sentence"] == step.text and demo.frame["step"] == demo.step
 
 
-def test_each_step_renders_a_new_png(demo):
-    """In image mode every step puts a new PNG of the figure into the image widget."""
-    first = bytes(demo.image.value)
-    demo.forward()
-    assert bytes(demo.image.value) != first and bytes(demo.image.value).startswith(b"\x89PNG")
-    assert demo.png == bytes(demo.image.value)
+def test_save_figure_draws_the_current_step_with_matplotlib(demo, tmp_path):
+    """Save figure writes the current step as PNG or SVG by the name's suffix; another suffix is one sentence."""
+    demo.to_failure()
+    out = demo.save_figure(tmp_path / "step.png")
+    assert out.read_bytes().startswith(b"\x89PNG") and demo.saved == (out, out.stat().st_size)
+    assert f"step {demo.step}" in demo.export_message
+    demo.figure_name.value = str(tmp_path / "step.svg")
+    demo.figure_button.click()
+    assert (tmp_path / "step.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+    with pytest.raises(UsageError, match="must end in .png, .svg or .pdf"):
+        demo.save_figure(tmp_path / "step.bmp")
+    assert not (tmp_path / "step.bmp").exists()
 
 
 def test_choices_are_read_from_the_core():
     """Kernel, refs, compressor, fault and page-content choices come from the core's lists."""
-    ex = Explorer(live=False)
+    ex = Explorer()
     c = ex.controls
     assert tuple(c["kernel"].options) == tuple(KERNEL_NAMES)
     assert tuple(c["refs"].options) == tuple(REF_STRATEGIES)
@@ -223,7 +269,7 @@ def test_choices_are_read_from_the_core():
 
 def test_every_kernel_and_reference_strategy_runs():
     """Every kernel profile and reference strategy the core lists runs in the explorer without a message."""
-    ex = Explorer(live=False)
+    ex = Explorer()
     for kernel in KERNEL_NAMES:
         assert ex.set(kernel=kernel, fault_kind="alloc_fail", fault_page=3), ex.message
     for refs in REF_STRATEGIES:
@@ -243,11 +289,11 @@ def test_builtin_scenario_loads_its_values(demo):
 
 def test_scenario_with_page_mix_keeps_its_pages():
     """A scenario whose pages are a list of recipes is explored with those pages, and a folio size they do not fill is refused."""
-    ex = Explorer("incompressible-6.14", live=False)
+    ex = Explorer("incompressible-6.14")
     assert ex.params["contents"] == "scenario"
     assert ex.trace.failure_index is not None
     assert ex.set(folio_pages=32) is False
-    assert "The scenario's 16 pages do not fill whole folios of 32 pages" in ex.message
+    assert "16 pages do not fill whole folios of 32 pages" in ex.message
     assert ex.set(folio_pages=16) and ex.message == ""
 
 
@@ -259,7 +305,7 @@ def test_page_file_from_the_data_directory(tmp_path):
     (tmp_path / "pages" / "heap.bin").write_bytes(make_pages("mixed", 32))
     (tmp_path / "notes.json").write_text("{}")
     assert page_files(tmp_path) == ["pages/heap.bin"]
-    ex = Explorer(live=False, data_dir=tmp_path)
+    ex = Explorer(data_dir=tmp_path)
     assert "file:pages/heap.bin" in ex.controls["contents"].options
     assert ex.set(contents="file:pages/heap.bin", folio_pages=16, folios=2)
     assert ex.trace.meta["folios"] == 2
@@ -272,52 +318,60 @@ def test_realfiles_page_file_is_offered():
     xz = [f for f in files if f.endswith(".pages.xz")]
     if not xz:
         pytest.fail(f"no *.pages.xz page file found under data/: {files}")
-    ex = Explorer(live=False)
+    ex = Explorer()
     assert ex.set(contents=f"file:{xz[0]}", folio_pages=16), ex.message
 
 
-def test_live_mode_uses_an_ipympl_canvas():
-    """With live=True the figure is an ipympl canvas that steps by blitting, without a new figure."""
-    pytest.importorskip("ipympl")
-    try:
-        from ipympl.backend_nbagg import Canvas
+def test_side_by_side_aligns_by_kernel_event():
+    """Rows pair the same kernel event; where 6.14 counts per page and 6.13 does not, a plain note names the step."""
+    sb = SideBySide("bug-6.13", {"kernel": "6.13"}, {"kernel": "6.14"})
+    left, right = sb.sides
+    for i, j in sb.rows:
+        if i >= 0 and j >= 0:
+            a, b = left.trace.steps[i], right.trace.steps[j]
+            assert (a.op_index, a.fn, a.page) == (b.op_index, b.fn, b.page)
+    assert [i for i, _ in sb.rows if i >= 0] == list(range(len(left.trace)))
+    assert [j for _, j in sb.rows if j >= 0] == list(range(len(right.trace)))
+    gaps = [r for r, (i, j) in enumerate(sb.rows) if i < 0]
+    assert gaps and all(right.trace.steps[sb.rows[r][1]].fn in ("obj_cgroup_charge_zswap",
+                                                                "atomic_long_inc(zswap_stored_pages)") for r in gaps)
+    sb.go(gaps[0])
+    assert sb.note.startswith("Only 6.14 has this step (obj_cgroup_charge_zswap(page 0)") and not sb.aligned
+    df = sb.counters
+    assert not df["differs"].any() and not df["compared"].any()
 
-        ex = Explorer("demo", live=True)
-        assert isinstance(ex.image, Canvas) and ex.image is ex.figure.canvas
-        fig = ex.figure
-        ex.to_failure()
-        assert ex.figure is fig and ex.artists.current == ex.trace.failure_index
-        assert ex.png == b""
-    finally:
-        matplotlib.use("Agg")  # importing ipympl made it the backend
+
+def test_side_by_side_to_failure_puts_both_sides_on_the_same_event():
+    """After 'to failure' both sides are at the same kernel event, and the counters compare only there."""
+    sb = SideBySide("bug-6.13", {"kernel": "6.13"}, {"kernel": "6.14"})
+    assert sb.to_failure()
+    (i, j), (a, b) = sb.rows[sb.row], sb.steps
+    left, right = sb.sides
+    assert (i, j) == (a, b) and left.trace.steps[a].failed and right.trace.steps[b].failed
+    assert left.trace.steps[a].fn == right.trace.steps[b].fn and left.trace.steps[a].page == right.trace.steps[b].page
+    assert sb.aligned and sb.counters.loc["stored_pages", "differs"]
+    sb.pair.row = len(sb.rows) - 1  # the page's slider at its end
+    assert sb.steps == (len(left.trace) - 1, len(right.trace) - 1) and left.step == len(left.trace) - 1
 
 
-def test_side_by_side_steps_two_variants_together():
-    """Two variants share the step controls; each jumps to its own failure; the counters table marks differences."""
+def test_side_by_side_per_page_and_batch_after():
+    """per-page against batch-after: the end differs in pool_refs, and each side's own badge."""
     sb = SideBySide("demo", {"refs": "per-page"}, {"refs": "batch-after"})
     left, right = sb.sides
     assert left.trace.meta["refs"] == "per-page" and right.trace.meta["refs"] == "batch-after"
-    sb.buttons["forward"].click()
-    assert left.step == right.step == 1
-    sb.slider.value = 40
-    assert left.step == right.step == 40
-    sb.buttons["failure"].click()
-    assert left.step == left.trace.failure_index and right.step == right.trace.failure_index
-    sb.buttons["end"].click()
+    sb.to_end()
     df = sb.counters
     assert sb.labels == ("per-page", "batch-after")
     assert df.loc["pool_refs", "batch-after"] == -5 and df.loc["pool_refs", "per-page"] == 0
     assert df.loc["pool_refs", "differs"] and not df.loc["pswpout", "differs"]
     assert not right.status[0] and left.status[0]
+    data = json.loads(sb.pair.pair)
+    assert data["rows"] == [list(r) for r in align(left.trace, right.trace)]
     assert isinstance(sb.widget, W.VBox)
 
 
-def test_side_by_side_clamps_the_shorter_trace():
-    """Stepping past the shorter variant's end leaves it on its last step while the other goes on."""
+def test_side_by_side_set_reruns_both():
     sb = SideBySide("demo", {"kernel": "6.13"}, {"kernel": "6.14"})
-    short, long_ = sorted(sb.sides, key=lambda s: len(s.trace))
-    sb.go(len(long_.trace) - 1)
-    assert short.step == len(short.trace) - 1 and long_.step == len(long_.trace) - 1
     assert sb.set(fault_page=2)
     assert all(s.trace.steps[s.trace.failure_index].page == 2 for s in sb.sides)
 
@@ -329,11 +383,12 @@ def test_bad_variant_is_refused():
 
 
 def test_explorer_displays_as_a_widget(demo):
-    """The explorer shows as its widget box, with the figure image and the step controls in it."""
+    """The explorer shows as its widget box, with the player widget in it."""
     bundle = demo._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert demo.widget.model_id == bundle["application/vnd.jupyter.widget-view+json"]["model_id"]
-    assert "zswapviz-explorer" in demo.widget._dom_classes
+    assert "zswapviz-explorer" in demo.widget._dom_classes and demo.player in demo.widget.children
+    assert "createPlayer" in demo.player._esm and "drawCodePane" in demo.player._esm
 
 
 # -- Export HTML -------------------------------------------------------------------
@@ -402,7 +457,7 @@ def test_unexpected_export_failure_is_one_sentence_under_the_button(demo, tmp_pa
     monkeypatch.setattr(report, "export_html", broken)
     demo.export_name.value = str(tmp_path / "x.html")
     demo.export_button.click()
-    assert demo.export_message == "The report could not be written: RuntimeError: ledger."
+    assert demo.export_message == "That could not be written: RuntimeError: ledger."
     assert isinstance(demo.last_error, RuntimeError)
 
 
@@ -410,40 +465,34 @@ def test_unexpected_export_failure_is_one_sentence_under_the_button(demo, tmp_pa
 
 
 @pytest.mark.parametrize("name", ["walkthrough-64k", "rollback-stale", "ref-debate", "accounting-6.13"])
-def test_lesson_buttons_follow_the_runner_to_the_end(name, count_runs):
-    """Clicking next stop through a whole lesson shows each stop's step, trace, note and (on the next click) answer, without running a scenario."""
+def test_lesson_clicks_follow_the_runner_to_the_end(name, count_runs):
+    """Clicking next stop in the page through a whole lesson follows each stop's step, trace and answer, without running a scenario."""
     from zswapviz.lessons import load_lesson
-    from zswapviz.plots import step_title
 
     lesson = load_lesson(name)
-    ex = Explorer(live=False)
+    ex = Explorer()
     runs = len(count_runs)
     assert ex.lesson(lesson) is ex
+    lv = json.loads(ex.player.lesson_view)
+    assert lv["frames"] == [list(f) for f in lesson.runner().frames]
     ref = lesson.runner()
     seen_answers = 0
 
     def check():
         trace = lesson.trace(ref.variant)
         assert ex.trace is trace and ex.step == ref.step
-        assert html.escape(step_title(trace, ref.step)) in ex.sentence_html.value
-        assert html.escape(ref.note) in ex.lesson_html.value
-        assert f"stop {ref.number} of {len(lesson.stops)}" in ex.lesson_html.value
+        assert View(lv["views"][ref.variant or ""]).sentence(ref.step) == trace.steps[ref.step].text
+        assert ref.note in ex.lesson_text and f"stop {ref.number} of {len(lesson.stops)}" in ex.lesson_text
         if ref.variant:
             assert ex.params["refs"] == lesson.variants[ref.variant].refs
             assert ex.params["kernel"] == lesson.variants[ref.variant].kernel
         if ref.question:
-            assert html.escape(ref.question) in ex.lesson_html.value
-        if ref.answer is not None:
-            assert html.escape(ref.answer) in ex.lesson_html.value
-        else:
-            assert "zswapviz-lesson-answer" not in ex.lesson_html.value
-        assert ex.lesson_buttons["next"].disabled == ref.at_end
-        assert ex.lesson_buttons["previous"].disabled == ref.at_start
+            assert ref.question in ex.lesson_text
+        assert (ref.answer is not None) == ("Answer:" in ex.lesson_text)
 
     check()
-    assert ex.lesson_box.layout.display == "flex"
     while not ref.at_end:
-        ex.lesson_buttons["next"].click()
+        ex.player.lesson_frame = ex.player.lesson_frame + 1  # the page's "next stop" click
         ref.next()
         seen_answers += ref.answer is not None
         check()
@@ -453,77 +502,84 @@ def test_lesson_buttons_follow_the_runner_to_the_end(name, count_runs):
 
 
 def test_previous_stop_walks_back_across_variants():
-    """previous stop undoes each click back to the start, switching back to each stop's variant trace and hiding answers again."""
+    """previous_stop undoes each click back to the start, switching back to each stop's variant trace."""
     from zswapviz.lessons import load_lesson
 
     lesson = load_lesson("ref-debate")
-    ex = Explorer(live=False).lesson(lesson)
+    ex = Explorer().lesson(lesson)
     ref = lesson.runner()
     ex.go_stop(len(lesson.stops) - 1)
     ref.go(len(lesson.stops) - 1)
+    assert ex.player.lesson_frame == ref.frame
     variants = set()
     while not ref.at_start:
-        ex.lesson_buttons["previous"].click()
+        ex.previous_stop()
         ref.previous()
         variants.add(ref.variant)
         assert ex.trace is lesson.trace(ref.variant) and ex.step == ref.step
-        assert (ref.answer is not None) == ("zswapviz-lesson-answer" in ex.lesson_html.value)
-    assert ex.previous_stop() is False and ex.lesson_buttons["previous"].disabled
+        assert ex.player.lesson_frame == ref.frame and ex.player.step == ref.step
+    assert ex.previous_stop() is False
     assert variants == {"batch-after", "per-page", "batch-before"}
 
 
 def test_reveal_shows_the_answer_then_next_moves_on():
-    """Reveal answer shows the stop's answer once and disables itself; next stop then goes to the next stop."""
-    ex = Explorer(live=False).lesson("walkthrough-64k")
+    """reveal shows the stop's answer once; next_stop then goes to the next stop."""
+    ex = Explorer().lesson("walkthrough-64k")
     first = ex.runner.stop
     assert first.question and first.answer
-    assert html.escape(first.answer) not in ex.lesson_html.value and not ex.lesson_buttons["reveal"].disabled
-    ex.lesson_buttons["reveal"].click()
-    assert ex.runner.answer == first.answer and html.escape(first.answer) in ex.lesson_html.value
-    assert ex.lesson_buttons["reveal"].disabled
-    ex.lesson_buttons["next"].click()
+    assert first.answer not in ex.lesson_text
+    ex.reveal()
+    assert ex.runner.answer == first.answer and first.answer in ex.lesson_text
+    ex.next_stop()
     assert ex.runner.number == 2 and ex.step == ex.runner.stop.step
-    assert not ex.runner.question and ex.lesson_buttons["reveal"].disabled
     ex.go_stop(len(ex.runner.lesson.stops) - 1)
     assert ex.step == len(ex.trace) - 1 and ex.runner.answer is None
 
 
+def test_lessons_hide_the_future_and_teacher_mode_sends_the_answers():
+    """A lesson is drawn without spoilers by default; teacher=True sends the teacher's answers."""
+    ex = Explorer().lesson("walkthrough-64k")
+    assert ex.player.spoilers is None and "teacher" not in json.loads(ex.player.lesson_view)["stops"][0]
+    teacher = Explorer(teacher=True).lesson("walkthrough-64k")
+    stops = json.loads(teacher.player.lesson_view)["stops"]
+    assert teacher.player.teacher and stops[0]["teacher"] == teacher.runner.lesson.stops[0].answer
+
+
 def test_lesson_loads_its_scenario_into_the_controls():
-    """A lesson's built-in scenario shows in the scenario control and its title in the header."""
-    ex = Explorer(live=False).lesson("accounting-6.13")
+    """A lesson's built-in scenario shows in the scenario control."""
+    ex = Explorer().lesson("accounting-6.13")
     assert ex.params["scenario"] == "bug-6.13" and ex.controls["scenario"].value == "bug-6.13"
     assert ex.controls["kernel"].value == "6.13"
-    assert html.escape(ex.runner.lesson.scenario.title) in ex.header_html.value
     ex.go_stop(4)  # the first stop in the 6.14 variant: not a built-in scenario as it is
     assert ex.params["kernel"] == "6.14" and ex.params["scenario"] is None
     assert ex.trace is ex.runner.lesson.trace("6.14")
 
 
 def test_changing_a_value_during_a_lesson_then_next_returns_to_the_lesson(count_runs):
-    """A control changed mid-lesson runs the learner's own scenario and says so; the next stop shows the lesson's run again."""
-    ex = Explorer(live=False).lesson("rollback-stale")
+    """A control changed mid-lesson runs the learner's own scenario; the next stop shows the lesson's run again."""
+    ex = Explorer().lesson("rollback-stale")
     lesson_trace, runs = ex.trace, len(count_runs)
     ex.controls["kernel"].value = "6.14"
     assert ex.trace is not lesson_trace and len(count_runs) == runs + 1
-    assert "a run of your own" in ex.lesson_html.value
+    assert ex.own_run and ex.player.lesson_view == "" and json.loads(ex.player.view)["meta"]["kernel"] == "6.14"
     ex.next_stop()
     assert ex.trace is lesson_trace and ex.step == ex.runner.step and len(count_runs) == runs + 1
-    assert "a run of your own" not in ex.lesson_html.value
+    assert not ex.own_run and ex.player.lesson_view
 
 
 def test_leaving_a_lesson_and_lesson_errors():
-    """leave lesson hides the panel; stop methods without a lesson and an unknown lesson raise one sentence."""
-    ex = Explorer(live=False)
-    assert ex.lesson_box.layout.display == "none"
+    """leave_lesson goes back to the run; stop methods without a lesson and an unknown lesson raise one sentence."""
+    ex = Explorer()
+    assert ex.player.lesson_view == ""
     with pytest.raises(UsageError, match="No lesson is running"):
         ex.next_stop()
     with pytest.raises(UsageError, match="no lesson 'nonsense'"):
         ex.lesson("nonsense")
     ex.lesson("walkthrough-64k")
     step, trace = ex.step, ex.trace
-    ex.lesson_buttons["leave"].click()
-    assert ex.runner is None and ex.lesson_box.layout.display == "none" and ex.lesson_html.value == ""
-    assert ex.step == step and ex.trace is trace
+    ex.leave_lesson()
+    assert ex.runner is None and ex.player.lesson_view == "" and ex.lesson_text == ""
+    assert ex.step == step and ex.trace is trace and json.loads(ex.player.view)["n"] == len(trace)
     with pytest.raises(UsageError):
         ex.go_stop(0)
 

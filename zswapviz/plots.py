@@ -23,6 +23,7 @@ drawn, and stepping only indexes it (ipympl's "precompute, then index").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from matplotlib.collections import LineCollection
@@ -31,8 +32,8 @@ from matplotlib.patches import Patch, Rectangle
 
 from .model.world import CELL_STATES
 from .model.zsmalloc import SizeClasses
-from .store import EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC
 from .trace import Trace
+from .views.viewmodel import STATE_COLORS as _VM_COLORS
 
 __all__ = [
     "EXPLORER_FIGSIZE",
@@ -53,6 +54,8 @@ __all__ = [
     "draw_sizes",
     "grid_columns",
     "ledger_series",
+    "plot_step",
+    "save_step_figure",
     "step_title",
 ]
 
@@ -60,23 +63,11 @@ PAGE_SIZE = 4096
 #: The explorer figure's size in inches (at 80 dpi: 880 x 560 pixels).
 EXPLORER_FIGSIZE = (11.0, 7.0)
 
-#: One colour per cell state, in CELL_STATES order.
-STATE_COLORS = {
-    "empty": "#f2f2f2",
-    "stale": "#b39ddb",
-    "storing": "#ffcc80",
-    "stored": "#43a047",
-    "erased": "#e53935",
-    "zeromap": "#90caf9",
-    "disk": "#5d4037",
-    "memory": "#fff176",
-}
+#: One colour per cell state (the view model's, so every renderer agrees).
+STATE_COLORS = dict(_VM_COLORS)
 _CMAP = ListedColormap([STATE_COLORS[s] for s in CELL_STATES]).with_extremes(bad="white")
 _CODE = {s: i for i, s in enumerate(CELL_STATES)}
 _FAIL = "#c62828"
-_LENGTH_FNS = {"crypto_acomp_compress", "zs_malloc", "zpool_malloc", "obj_cgroup_charge_zswap", "xa_erase",
-               "zswap_entry_free"}
-_ERRNO = {ENOENT: "-ENOENT", ENOMEM: "-ENOMEM", EEXIST: "-EEXIST", EINVAL: "-EINVAL", ENOSPC: "-ENOSPC"}
 _FUTURE = dict(facecolor="white", alpha=0.6, edgecolor="none", zorder=5)
 
 
@@ -108,14 +99,14 @@ def draw_occupancy_timeline(ax, trace: Trace, current: int | None = None):
 
 
 def grid_columns(n: int) -> int:
-    """Choose how many slots a grid row shows: all up to 16, then a power of two.
+    """Choose how many slots a grid row shows: the view model's one rule (:func:`zswapviz.views.viewmodel.grid_columns`).
 
     >>> [grid_columns(n) for n in (1, 16, 32, 64, 512)]
     [1, 16, 16, 16, 32]
     """
-    if n <= 16:
-        return max(1, n)
-    return max(16, 1 << int(np.ceil(np.log2(np.sqrt(2 * n)))))
+    from .views.viewmodel import grid_columns as rule
+
+    return rule(n)
 
 
 def _grid(snapshot, columns: int) -> np.ndarray:
@@ -608,23 +599,18 @@ def draw_pool_pages(ax, trace: Trace, max_pages: int | None = None, accept_pages
 
 
 def step_title(trace: Trace, k: int) -> str:
-    """One line naming step *k*: its number, phase, kernel function and page.
+    """One line naming step *k*: its number, phase, kernel function and page (the view model's title line).
 
     >>> from zswapviz import Scenario
     >>> step_title(Scenario().run(), 7).split(" · ", 1)[1]
     'store · crypto_acomp_compress(page 0): 1802 bytes'
     """
+    from .views.viewmodel import step_call
+
     if not len(trace):
         return "no steps"
     s = trace.steps[k]
-    page = "" if s.page is None else f"page {s.page}"
-    if s.arg is not None and s.arg < 0:
-        arg = f" -> {_ERRNO.get(s.arg, s.arg)}"
-    elif s.arg and s.fn in _LENGTH_FNS:
-        arg = f": {s.arg} bytes"
-    else:
-        arg = ""
-    return f"step {k} of {len(trace) - 1} · {s.phase} · {s.fn}({page}){arg}"
+    return f"step {k} of {len(trace) - 1} · {s.phase} · {step_call(s.fn, s.page, s.arg)}"
 
 
 @dataclass
@@ -749,53 +735,57 @@ def draw_explorer(fig, trace: Trace, current: int = 0, label: str | None = None,
     return artists
 
 
+def plot_step(trace: Trace, k: int | None = None, figsize=EXPLORER_FIGSIZE, dpi: int = 100):
+    """Draw step *k* (default: the last) of *trace* as the explorer's four panels; return the figure.
+
+    The slots show what the view model shows (after a failed store, where
+    each page went), for publication-quality PNG, SVG or PDF.
+    """
+    from matplotlib.figure import Figure
+
+    from .views.viewmodel import View, cached_view_model
+
+    n = len(trace)
+    k = n - 1 if k is None else max(0, min(int(k), n - 1))
+    fig = Figure(figsize=figsize, dpi=dpi)
+    artists = draw_explorer(fig, trace, k, blit=False)
+    states = [c[0] for c in View(cached_view_model(trace)).cells_at(k)]
+    cols = artists.occupancy.columns
+    grid = np.full(-(-len(states) // cols) * cols, np.nan)
+    grid[:len(states)] = [_CODE[s] for s in states]
+    artists.occupancy.image.set_data(grid.reshape(-1, cols))
+    return fig
+
+
+def save_step_figure(trace: Trace, k: int, path) -> Path:
+    """Save step *k* of *trace* drawn by :func:`plot_step` to *path* (its suffix: .png, .svg or .pdf); return the path."""
+    import io
+
+    from .errors import UsageError
+    from .report import write_atomic
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        raise UsageError(f"cannot save a figure as {path.name!r}: the name must end in .png, .svg or .pdf")
+    buf = io.BytesIO()
+    plot_step(trace, k).savefig(buf, format=fmt)
+    return Path(write_atomic(path, buf.getvalue()))
+
+
 # -- counters ------------------------------------------------------------------
-
-_COUNTER_ROWS = (
-    ("stored_pages", "entries counted by zswap (debugfs)"),
-    ("entries", "entries in the xarrays"),
-    ("pool_refs", "pool refs beyond the base ref"),
-    ("objcg_refs", "objcg refs beyond the base ref"),
-    ("charged_bytes", "memory.zswap.current of the cgroup"),
-    ("pool_total_size", "zspage pages x 4096 (debugfs)"),
-    ("lru", "entries on the LRU"),
-    ("zswpout", "pages stored (vmstat)"),
-    ("pswpout", "pages written to the swap device"),
-    ("swpout_zero", "pages of all-zero folios"),
-    ("stored_incompressible_pages", "pages stored as they are (6.18)"),
-    ("pool_limit_hit", "refusals at the pool limit"),
-    ("reject_compress_fail", "compressor errors"),
-    ("reject_compress_poor", "lengths not below a page"),
-    ("reject_alloc_fail", "zs_malloc / xa_store failures"),
-    ("reject_kmemcache_fail", "entry allocation failures"),
-    ("reject_reclaim_fail", "cgroup limit, writeback failed"),
-)
-
-
-def _counter_values(snap) -> dict:
-    s = snap.stats
-    m = snap.memcg[0] if snap.memcg else None
-    return {
-        "stored_pages": s["stored_pages"],
-        "entries": snap.nr_entries,
-        "pool_refs": sum(p[1] - (0 if p[2] else 1) for p in snap.pools),
-        "objcg_refs": m[1] - 1 if m else 0,
-        "charged_bytes": m[2] if m else 0,
-        "pool_total_size": snap.pool_total_size,
-        "lru": snap.lru_len,
-        **{k: s.get(k, 0) for k, _ in _COUNTER_ROWS[7:]},
-    }
 
 
 def counters_frame(trace: Trace, k: int):
     """The counters after step *k* as a pandas DataFrame, with the change from step *k - 1*.
 
     Columns: ``value``, ``change`` (0 when unchanged) and ``meaning``; one row
-    per counter, always the same rows, so a table of it does not jump.
+    per counter of the view model, always the same rows, so a table of it
+    does not jump.
     """
     import pandas as pd
 
-    now = _counter_values(trace.snapshots[k])
-    before = _counter_values(trace.snapshots[k - 1]) if k > 0 else {key: 0 for key in now}
-    rows = [(key, now[key], now[key] - before[key], meaning) for key, meaning in _COUNTER_ROWS]
+    from .views.viewmodel import View, cached_view_model
+
+    rows = View(cached_view_model(trace)).counter_rows(k)
     return pd.DataFrame(rows, columns=["counter", "value", "change", "meaning"]).set_index("counter")

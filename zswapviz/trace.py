@@ -175,6 +175,14 @@ class Trace:
         """Indices of the rollback steps."""
         return self.find(phase="rollback")
 
+    def plot(self, step: int | None = None, path=None):
+        """Draw *step* (default: the last) with matplotlib; save it to *path* (.png/.svg/.pdf) if given; return the figure."""
+        from .plots import plot_step, save_step_figure
+
+        if path is not None:
+            save_step_figure(self, len(self) - 1 if step is None else step, path)
+        return plot_step(self, step)
+
     def to_text(self, source: bool = False) -> str:
         """The steps as readable lines: index, phase, function, page, sentence.
 

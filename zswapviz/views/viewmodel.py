@@ -12,10 +12,12 @@ to, the counter rows, the step sentences, the badge and, when
 
 Everything per step is stored as changes (what step *k* changed), so the
 size grows with the number of steps, never with pages x steps.
-:class:`View` decodes it again in Python: ``View(vm).frame(k)`` is what a
-renderer shows at step *k* (tests compare it with the page).
+:class:`~zswapviz.views.frames.View` decodes it again in Python:
+``View(vm).frame(k)`` is what a renderer shows at step *k* (tests compare it
+with the page).
 
 >>> from zswapviz import load_scenario
+>>> from zswapviz.views.frames import View
 >>> vm = view_model(load_scenario("demo").run())
 >>> vm["format"], vm["grid"]["columns"]
 ('zswapviz-view/1', 16)
@@ -28,13 +30,15 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 
 from ..lessons import LEDGER_KEYS, snapshot_ledger
 from ..model.world import CELL_STATES
 from ..model.zsmalloc import SizeClasses
 from ..trace import _ERRNO, Trace
 
-__all__ = ["FORMAT", "LESSON_FORMAT", "STATE_COLORS", "View", "grid_columns", "lesson_view", "view_model"]
+__all__ = ["FORMAT", "LESSON_FORMAT", "STATE_COLORS", "cached_view_model", "grid_columns", "lesson_view",
+           "step_call", "view_model"]
 
 #: The version tag of the view model; a change that breaks readers changes it.
 FORMAT = "zswapviz-view/1"
@@ -144,6 +148,11 @@ class _Table:
         return i
 
 
+_PAGE_WORD = re.compile(r"\b(page|Page) (\d+)\b")
+_NUMBER = re.compile(r"(?<![\w.-])(\d{2,})(?![\w.])")
+_FIELD = re.compile(r"\{\{|\}\}|\{p\}|\{a\}")
+
+
 def _template(text: str, page: int | None, arg: int | None) -> str:
     """*text* with the step's page written ``{p}`` and its argument ``{a}``, when that is unambiguous.
 
@@ -153,9 +162,11 @@ def _template(text: str, page: int | None, arg: int | None) -> str:
     """
     t = text.replace("{", "{{").replace("}", "}}")
     if page is not None:
-        t = re.sub(rf"\b(page|Page) {page}\b", r"\1 {p}", t)
-    if arg is not None and arg >= 0 and len(str(arg)) > 1:
-        t = re.sub(rf"(?<![\w.-]){arg}(?![\w.])", "{a}", t)
+        p = str(page)
+        t = _PAGE_WORD.sub(lambda m: f"{m.group(1)} {{p}}" if m.group(2) == p else m.group(0), t)
+    if arg is not None and arg >= 10:
+        a = str(arg)
+        t = _NUMBER.sub(lambda m: "{a}" if m.group(1) == a else m.group(0), t)
     if fill(t, page, arg) != text:
         return text.replace("{", "{{").replace("}", "}}")
     return t
@@ -163,23 +174,8 @@ def _template(text: str, page: int | None, arg: int | None) -> str:
 
 def fill(template: str, page: int | None, arg: int | None) -> str:
     """A templated text with ``{p}`` and ``{a}`` filled in (``{{``/``}}`` are literal braces)."""
-    out, i = [], 0
-    while i < len(template):
-        two = template[i:i + 2]
-        three = template[i:i + 3]
-        if two in ("{{", "}}"):
-            out.append(two[0])
-            i += 2
-        elif three == "{p}":
-            out.append("" if page is None else str(page))
-            i += 3
-        elif three == "{a}":
-            out.append("" if arg is None else str(arg))
-            i += 3
-        else:
-            out.append(template[i])
-            i += 1
-    return "".join(out)
+    values = {"{{": "{", "}}": "}", "{p}": "" if page is None else str(page), "{a}": "" if arg is None else str(arg)}
+    return _FIELD.sub(lambda m: values[m.group(0)], template)
 
 
 def _cell_code(cell, code_of: dict) -> tuple[int, int, int]:
@@ -374,7 +370,12 @@ def _badge(trace: Trace) -> dict:
 
 
 def _code(trace: Trace) -> tuple[dict | None, object]:
-    """The code line of every step and the listing, from :mod:`zswapviz.listings` when it is installed."""
+    """The code line of every step and the listing, from :mod:`zswapviz.listings` when it is installed.
+
+    ``code``: ``functions`` (names), per step ``fn`` (index, -1 for none),
+    ``line`` and, when the listings give it, ``call`` (steps of one call of
+    a function share it).
+    """
     try:
         from .. import listings
     except ImportError:
@@ -458,6 +459,17 @@ def view_model(trace: Trace, label: str = "") -> dict:
     return vm
 
 
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def cached_view_model(trace: Trace) -> dict:
+    """:func:`view_model` of *trace* (without a label), computed once per trace and kept while the trace lives."""
+    vm = _CACHE.get(trace)
+    if vm is None:
+        vm = _CACHE[trace] = view_model(trace)
+    return vm
+
+
 def _stop_answer(stop) -> str | None:
     """The teacher's answer of a lesson stop (the content helper's field if present, else its answer)."""
     for name in ("teacher_answer", "teacher", "answer"):
@@ -504,6 +516,9 @@ def lesson_view(lesson, teacher: bool = False) -> dict:
             extra = getattr(stop, "teacher_note", None)
             if isinstance(extra, str) and extra:
                 item["teacher_note"] = extra
+            sources = getattr(stop, "sources", None)
+            if sources:
+                item["sources"] = [str(x) for x in sources]
         stops.append(item)
     frames = [[i, revealed] for i, revealed in LessonRunner(lesson).frames]
     views = {("" if key is None else str(key)): view_model(trace, "" if key is None else str(key))
@@ -512,91 +527,10 @@ def lesson_view(lesson, teacher: bool = False) -> dict:
             "stops": stops, "frames": frames, "views": views}
 
 
-class View:
-    """A view model decoded again in Python: what a renderer shows at any step.
+def __getattr__(name: str):
+    # View lives in zswapviz.views.frames (it only reads the dict); kept importable from here
+    if name == "View":
+        from .frames import View
 
-    It reads only the dict (as the browser does), so comparing
-    :meth:`frame` with the page checks both the encoding and the renderer.
-    """
-
-    def __init__(self, vm: dict) -> None:
-        if vm.get("format") != FORMAT:
-            raise ValueError(f"not a {FORMAT} view model: {vm.get('format')!r}")
-        self.vm = vm
-        self.n = vm["n"]
-
-    def cells_at(self, k: int) -> list[tuple[str, int, int]]:
-        """(state, length, flags) of every cell after step *k*."""
-        vm = self.vm
-        init, ch = vm["cells"]["initial"], vm["cells"]["changes"]
-        cells = [list(t) for t in zip(init["state"], init["length"], init["flags"])]
-        for j, step in enumerate(ch["step"]):
-            if step > k:
-                break
-            cells[ch["page"][j]] = [ch["state"][j], ch["length"][j], ch["flags"][j]]
-        states = vm["states"]
-        return [(states[s], ln, fl) for s, ln, fl in cells]
-
-    def values_at(self, k: int) -> dict:
-        """The ledger values after step *k*, by key."""
-        v = self.vm["values"]
-        out = dict(zip(v["keys"], v["initial"]))
-        ch = v["changes"]
-        for j, step in enumerate(ch["step"]):
-            if step > k:
-                break
-            out[v["keys"][ch["key"][j]]] = ch["value"][j]
-        return out
-
-    def sentence(self, k: int) -> str:
-        """Step *k*'s plain sentence."""
-        s = self.vm["steps"]
-        page = s["page"][k]
-        return fill(s["texts"][s["text"][k]], None if page < 0 else page, s["arg"][k])
-
-    def call(self, k: int) -> str:
-        """Step *k*'s kernel call line (``fn(page p): arg``)."""
-        s = self.vm["steps"]
-        page = s["page"][k]
-        return fill(s["calls"][s["call"][k]], None if page < 0 else page, s["arg"][k])
-
-    def title(self, k: int) -> str:
-        """The one line naming step *k*: number, phase and call, as every renderer prints it."""
-        s = self.vm["steps"]
-        return f"step {k} of {self.n - 1} · {s['phases'][s['phase'][k]]} · {self.call(k)}"
-
-    def badge(self, k: int) -> dict:
-        """The badge at step *k*: ok, one summary line, and the details (every violation so far)."""
-        b = self.vm["badge"]
-        so_far = [v for v in b["violations"] if v[0] <= k]
-        if not so_far:
-            return {"ok": True, "summary": b["ok"], "details": []}
-        names = list(dict.fromkeys(v[1] for v in so_far))
-        summary = f"{len(so_far)} invariant violation(s): {', '.join(names)}"
-        return {"ok": False, "summary": summary, "details": [v[2] for v in so_far]}
-
-    def jump(self, kind: str, k: int) -> int | None:
-        """Where a jump of *kind* (failure, rollback, end, start) goes from step *k*: the next mark after it, wrapping."""
-        marks = self.vm["marks"].get(kind) or []
-        if not marks:
-            return None
-        later = [i for i in marks if i > k]
-        return later[0] if later else marks[0]
-
-    def frame(self, k: int) -> dict:
-        """Everything shown at step *k*: cells, values, sentence, title, badge, page, failed."""
-        k = max(0, min(int(k), self.n - 1))
-        s = self.vm["steps"]
-        cells = self.cells_at(k)
-        return {
-            "step": k,
-            "cells": [c[0] for c in cells],
-            "lengths": [c[1] for c in cells],
-            "values": self.values_at(k),
-            "sentence": self.sentence(k),
-            "title": self.title(k),
-            "fn": s["fns"][s["fn"][k]],
-            "page": None if s["page"][k] < 0 else s["page"][k],
-            "failed": k in set(s["failed"]),
-            "badge": self.badge(k),
-        }
+        return View
+    raise AttributeError(name)

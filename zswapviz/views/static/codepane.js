@@ -32,11 +32,11 @@
  */
 const codepane_STYLE_ID = "zcp-style";
 const codepane_CSS = [
-  ".zcp{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:max(12px,.92em);line-height:1.35;",
+  ".zcp{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:max(16px,.92em);line-height:1.35;",
   "color:var(--zvp-fg,#1d2330);background:var(--zvp-bg,#fbfbfd);border:1px solid var(--zvp-line,#d5d9e2);",
   "border-radius:6px;overflow:auto;max-height:32em}",
   ".zcp-present .zcp,.present .zcp,[data-present='1'] .zcp{font-size:max(18px,1em);max-height:24em}",
-  ".zcp-present .zcp-legend,.present .zcp-legend,[data-present='1'] .zcp-legend{font-size:14px}",
+  ".zcp-present .zcp-legend,.present .zcp-legend,[data-present='1'] .zcp-legend{font-size:16px}",
   ".zcp-head{position:sticky;top:0;z-index:1;background:var(--zvp-soft,#eef1f7);padding:.3em .6em;",
   "border-bottom:1px solid var(--zvp-line,#d5d9e2);font-family:system-ui,sans-serif;display:flex;gap:.8em;",
   "align-items:baseline;flex-wrap:wrap}",
@@ -49,7 +49,7 @@ const codepane_CSS = [
   ".zcp-line:hover{background:rgba(36,81,179,.10)}",
   ".zcp-no{flex:0 0 2.6em;text-align:right;padding-right:.8em;color:var(--zvp-muted,#8b93a3);user-select:none}",
   ".zcp-text{flex:1 1 auto}",
-  ".zcp-why{display:none;white-space:normal;font:max(12px,.85em)/1.3 system-ui,sans-serif;color:var(--zvp-muted,#41526e);",
+  ".zcp-why{display:none;white-space:normal;font:max(16px,.85em)/1.3 system-ui,sans-serif;color:var(--zvp-muted,#41526e);",
   "padding:.1em .6em .3em 3.4em;background:var(--zvp-soft,#f3f6fb)}",
   ".zcp-present .zcp-why,.present .zcp-why,[data-present='1'] .zcp-why{font-size:16px}",
   ".zcp-line.zcp-has-why .zcp-text::after{content:' \\2139';color:var(--zvp-muted,#6b7da0)}",
@@ -67,7 +67,7 @@ const codepane_CSS = [
   ".zcp-differs .zcp-no{color:#d97706;font-weight:700}",
   ".zcp-differs{box-shadow:inset 3px 0 0 #f59e0b}",
   ".zcp-filler{color:transparent;cursor:default;background:repeating-linear-gradient(135deg,rgba(128,128,128,.12) 0 4px,transparent 4px 8px)}",
-  ".zcp-legend{font:11px system-ui,sans-serif;color:var(--zvp-muted,#5a6273);padding:.2em .6em}",
+  ".zcp-legend{font:16px system-ui,sans-serif;color:var(--zvp-muted,#5a6273);padding:.2em .6em}",
   ".zcp-legend span{display:inline-block;padding:0 .4em;margin-right:.4em;border-radius:3px}"
 ].join("\n");
 

@@ -1,0 +1,249 @@
+"""The one renderer against Python's view model, in Debian's Chromium, on every built-in scenario.
+
+Each scenario's view model is drawn by ``zswapviz/views/static/player.js``
+in an offline page (:func:`zswapviz.views.assets.standalone_html`); the page
+is stepped with its buttons, slider and keys, and at every frame visited
+what it shows (step, title line, sentence, every cell's state, the framed
+cell, the badge, the counter values) must equal
+``View(view_model(trace)).frame(k)``. No request may leave the page.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_util import (
+    ConsoleLog,
+    RequestGuard,
+    launch_chromium,
+    save_screenshot,
+    sync_playwright,
+)
+
+from zswapviz import builtin_scenarios
+from zswapviz.lessons import load_lesson
+from zswapviz.views.assets import standalone_html
+from zswapviz.views.viewmodel import View, lesson_view, view_model
+
+pytestmark = pytest.mark.slow
+
+BUILTINS = builtin_scenarios()
+
+SHOWN = """root => ({
+    step: Number(root.dataset.step),
+    call: root.querySelector('.zvp-call').textContent,
+    text: root.querySelector('.zvp-text').textContent,
+    badge: root.querySelector('.zvp-badge-text').textContent,
+    ok: root.querySelector('.zvp-badge').dataset.ok,
+    cells: Array.from(root.querySelectorAll('svg[data-panel=grid] rect.zvp-cell')).map(r => r.getAttribute('data-state')),
+    here: root.querySelector('.zvp-here').getAttribute('data-page'),
+    counters: Object.fromEntries(Array.from(root.querySelectorAll('.zvp-counters tr[data-key]'))
+        .map(tr => [tr.dataset.key, tr.children[1].textContent])),
+})"""
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _check(page, view: View, k: int) -> None:
+    shown = page.locator(".zvp-root").evaluate(SHOWN)
+    frame = view.frame(k)
+    assert shown["step"] == k
+    assert shown["call"] == frame["title"]
+    assert shown["text"] == frame["sentence"]
+    assert shown["cells"] == frame["cells"], k
+    assert shown["here"] == ("" if frame["page"] is None else str(frame["page"]))
+    assert shown["ok"] == ("1" if frame["badge"]["ok"] else "0") and frame["badge"]["summary"] in shown["badge"]
+    for key, value in shown["counters"].items():
+        assert _number(value) == frame["values"][key], (k, key)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = launch_chromium(pw)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _open(browser, tmp_path, data, name, **kw):
+    path = tmp_path / f"{name}.html"
+    path.write_text(standalone_html(data, name, counters=True, **kw), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    guard = RequestGuard(page)
+    log = ConsoleLog(page)
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=20_000)
+    return page, guard, log
+
+
+@pytest.mark.parametrize("name", sorted(BUILTINS))
+def test_the_page_shows_the_view_models_frames(name, browser, tmp_path):
+    """Buttons, jumps, slider and keys move the page; every frame it shows equals the view model's frame."""
+    trace = BUILTINS[name].run()
+    vm = view_model(trace)
+    view = View(vm)
+    page, guard, log = _open(browser, tmp_path, vm, name)
+    try:
+        n = len(trace)
+        _check(page, view, 0)
+        page.click("[data-act=next]")
+        _check(page, view, 1)
+        for kind in ("failure", "rollback"):
+            k = 1
+            for _ in range(2):
+                target = view.jump(kind, k)
+                if target is None:
+                    assert page.locator(f"[data-act={kind}]").is_disabled()
+                    page.focus(".zvp-root")
+                    page.keyboard.press(kind[0])
+                    assert page.locator(".zvp-status").inner_text() == f"no {kind} in this run"
+                    break
+                page.click(f"[data-act={kind}]")
+                _check(page, view, target)
+                k = target
+        page.locator(".zvp-slider").fill(str(n // 2))
+        _check(page, view, n // 2)
+        page.focus(".zvp-root")
+        page.keyboard.press("End")
+        _check(page, view, n - 1)
+        page.keyboard.press("Home")
+        page.keyboard.press("ArrowRight")
+        _check(page, view, 1)
+        last = max(p for p in range(vm["pages"]) if vm["marks"]["page_first"][p] >= 0)
+        for key in str(last):
+            page.keyboard.press(key)
+        page.keyboard.press("g")
+        _check(page, view, vm["marks"]["page_first"][last])
+        # stepping one by one from a checkpoint applies the same changes as jumping
+        for k in range(max(0, n - 70), n, 7):
+            page.locator(".zvp-slider").fill(str(k))
+            _check(page, view, k)
+        if name == "demo":
+            save_screenshot(page, "player-demo-1366.png")
+        assert not guard.blocked and not log.unexpected(), (guard.blocked, log.unexpected())
+    finally:
+        page.close()
+
+
+def test_no_spoilers_hides_the_future_and_the_failure_note(browser, tmp_path):
+    """With no spoilers the refs and rollback panels draw only up to the step, and the failure is not named before it happens."""
+    trace = BUILTINS["demo"].run()
+    page, _guard, _log = _open(browser, tmp_path, view_model(trace), "spoilers")
+    try:
+        panel = page.locator(".zvp-panel", has=page.locator("[data-panel=rollback]"))
+        note = panel.locator(".zvp-note")
+        future = panel.locator(".zvp-future")
+        assert "failure at step" in note.inner_text()  # spoilers on by default outside lessons
+        assert future.get_attribute("data-hide") == "0"
+        page.click("[data-act=spoilers]")
+        assert note.inner_text() == "no failure so far"
+        assert future.get_attribute("data-hide") == "1"
+        assert page.evaluate("el => getComputedStyle(el).opacity", future.element_handle()) == "1"
+        page.click("[data-act=failure]")
+        assert "failure at step" in note.inner_text()
+    finally:
+        page.close()
+
+
+def test_lesson_frames_reveal_the_answer_on_the_next_click(browser, tmp_path):
+    """A lesson view: each click shows the stop's step in its trace, the question, then the answer; teacher mode shows it at once."""
+    lesson = load_lesson("accounting-6.13")
+    lv = lesson_view(lesson, teacher=True)
+    page, guard, _log = _open(browser, tmp_path, lv, "lesson")
+    try:
+        ref = lesson.runner()
+        box = page.locator(".zvp-lesson")
+        while True:
+            _check(page, View(lv["views"][ref.variant or ""]), ref.step)
+            text = box.inner_text()
+            assert ref.note in text and f"stop {ref.number} of {len(lesson.stops)}" in text
+            assert (ref.answer is not None) == (f"Answer: {ref.answer}" in text)
+            if ref.question and ref.answer is None:
+                assert "Teacher's answer:" in text
+            if not ref.next():
+                break
+            page.click("[data-act='lesson:next']")
+        assert page.locator("[data-act='lesson:next']").is_disabled()
+        assert not guard.blocked
+    finally:
+        page.close()
+
+
+def test_text_is_at_least_16px_and_the_explorer_fits_1366x768(browser, tmp_path):
+    """At 1366x768 the whole player (controls, sentence, badge, four panels) fits the screen; no text is below 16 px at 1920x1080."""
+    trace = BUILTINS["demo"].run()
+    page, _guard, _log = _open(browser, tmp_path, view_model(trace), "fit")
+    try:
+        page.set_viewport_size({"width": 1366, "height": 768})
+        page.click("[data-act=counters]")  # the counters go beside the panels, not below
+        box = page.locator(".zvp-root").bounding_box()
+        assert box["width"] <= 1366 and box["y"] + box["height"] <= 768, box
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        page.wait_for_timeout(100)
+        small = page.evaluate("""() => Array.from(document.querySelectorAll('.zvp-root *'))
+            .filter(e => e.childNodes.length && Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim()))
+            .filter(e => e.getClientRects().length)
+            .map(e => [e.tagName, parseFloat(getComputedStyle(e).fontSize), e.textContent.slice(0, 30)])
+            .filter(x => x[1] < 16)""")
+        assert small == []
+        page.click("[data-act=present]")
+        box = page.locator(".zvp-root").bounding_box()
+        assert (box["x"], box["y"], box["width"], box["height"]) == (0, 0, 1920, 1080)
+        assert page.evaluate("getComputedStyle(document.querySelector('.zvp-call')).fontSize") == "20px"
+        page.keyboard.press("Escape")
+        assert page.locator(".zvp-root").get_attribute("data-present") is None
+    finally:
+        page.close()
+
+
+def test_side_by_side_pair_steps_by_kernel_event(browser, tmp_path):
+    """The pair page: both sides at the row's steps, the plain note at a gap, counters compared only at aligned rows."""
+    import json
+
+    from zswapviz.views.assets import bundle, json_for_script
+    from zswapviz.widgets import SideBySide
+
+    sb = SideBySide("bug-6.13", {"kernel": "6.13"}, {"kernel": "6.14"})
+    data = json.loads(sb.pair.pair)
+    path = tmp_path / "pair.html"
+    path.write_text("<!doctype html><html><head><meta charset='utf-8'></head><body><div id='h'></div>"
+                    f"<script type='application/json' id='d'>{json_for_script(data)}</script>"
+                    f"<script type='module'>{bundle()}\nwindow.zvp = createPair(document.getElementById('h'), "
+                    "{pair: JSON.parse(document.getElementById('d').textContent)}); document.body.dataset.ready = '1';"
+                    "</script></body></html>", encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    guard = RequestGuard(page)
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready='1']", state="attached")
+        pair = page.locator(".zvp-pair")
+        views = [View(data["a"]), View(data["b"])]
+
+        def check(row):
+            sb.go(row)
+            assert pair.get_attribute("data-row") == str(row)
+            a, b = sb.steps
+            assert (pair.get_attribute("data-step-a"), pair.get_attribute("data-step-b")) == (str(a), str(b))
+            sides = page.locator(".zvp-pair-side .zvp-root")
+            for i, k in enumerate((a, b)):
+                assert sides.nth(i).locator(".zvp-call").inner_text() == views[i].title(k)
+            assert page.locator(".zvp-pair-note").inner_text() == sb.note
+            summary = page.locator(".zvp-pair summary").inner_text()
+            assert ("not compared" in summary) == (not sb.aligned)
+            if sb.aligned:
+                assert summary.startswith(f"counters: {int(sb.counters['differs'].sum())} differ")
+
+        pair.focus()
+        page.keyboard.press("f")
+        check(sb.marks["failure"][0])
+        gap = next(r for r, (i, j) in enumerate(sb.rows) if i < 0)
+        page.locator(".zvp-pair .zvp-slider").first.fill(str(gap))
+        check(gap)
+        page.keyboard.press("End")
+        check(len(sb.rows) - 1)
+        assert not guard.blocked
+    finally:
+        page.close()

@@ -84,7 +84,7 @@ def test_interrupted_run_restores_everything(tmp_path, stage, sig, via):
     need_lab(64)
     before = settled_snapshot()
     marker = tmp_path / "reached"
-    env = dict(os.environ, **{HOOK_ENV: f"{stage}:{marker}"})
+    env = dict(os.environ, **{HOOK_ENV: f"{stage}:{marker}", lab.LIVE_ENV: "1"})
     if via == "api":
         argv = [sys.executable, "-c", CHILD.format(root=str(ROOT))]
     else:

@@ -102,8 +102,9 @@ def _status(args) -> int:
 
 
 def _recover(args) -> int:
-    from .lab import recover
+    from .lab import allow_live, recover
 
+    allow_live()  # the command is the request
     recover()
     print("no kernel lab settings are left changed")
     return 0
@@ -133,7 +134,10 @@ def _load(args) -> bytes:
 
 
 def _kernel(args, data: bytes, model: bool) -> dict:
+    from .lab import allow_live
     from .labrun import lab_run
+
+    allow_live()  # 'zswapviz lab run/compare' is the request for a live run
 
     return lab_run(data, args.folio_size, max_pool_percent=args.max_pool_percent,
                    compressor=args.compressor,

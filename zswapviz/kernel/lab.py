@@ -41,6 +41,15 @@ only warns, and the run's ``check`` says the pool was not empty. Each run
 unmaps its pages afterwards, which frees their zswap entries, so runs in one
 lab each start from an empty pool again.
 
+Only when asked. A lab changes this machine's settings, so it runs only
+when the user asked for it explicitly: the ``zswapviz lab run``, ``compare``
+and ``recover`` commands (and the recording and benchmark scripts) say so
+with :func:`allow_live`; anywhere else (a notebook, a report, a test) the
+environment variable :data:`LIVE_ENV` (``ZSWAPVIZ_LIVE_LAB=1``) must be set.
+Without either, :func:`lab_problem` says why in one sentence and
+:func:`exclusive` refuses, so no code path of a report or an unattended run
+can reach the kernel.
+
 Runs are serialised machine-wide by a lock file (:data:`LOCK_PATH`): two labs
 (or a lab and :func:`~zswapviz.kernel.zram.zram_compressed_lengths`) never
 change the kernel at the same time.
@@ -67,12 +76,15 @@ from .counters import THP_DIR, ZSWAP_DEBUGFS, ZSWAP_PARAMS, delta, mthp_sizes_kb
 __all__ = [
     "HOOK_ENV",
     "JOURNAL_PATH",
+    "LIVE_ENV",
     "KernelLab",
     "LOCK_PATH",
+    "allow_live",
     "anon_folio_sizes_kb",
     "exclusive",
     "is_root",
     "lab_problem",
+    "live_allowed",
     "recover",
     "settled_snapshot",
     "signals_blocked",
@@ -102,9 +114,32 @@ JOURNAL_PATH = "/run/zswapviz-kernel-lab.journal.json"
 #: (at most 60 s) for a signal.
 HOOK_ENV = "ZSWAPVIZ_KERNEL_LAB_HOOK"
 
+#: Set to ``1`` to allow kernel changes from a notebook, a script or a test
+#: (the ``zswapviz lab`` commands need not: running them is the request).
+LIVE_ENV = "ZSWAPVIZ_LIVE_LAB"
+
+#: Whether this process asked for live runs (:func:`allow_live`).
+_live_asked = False
+
 DEBUGFS = "/sys/kernel/debug"
 SWAP_PRIORITY = 32767
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def allow_live(allowed: bool = True) -> None:
+    """Record that the user asked this process for live kernel runs (or take it back)."""
+    global _live_asked
+    _live_asked = bool(allowed)
+
+
+def live_allowed() -> bool:
+    """Whether this process may change kernel settings: :func:`allow_live` or ``ZSWAPVIZ_LIVE_LAB=1``."""
+    return _live_asked or os.environ.get(LIVE_ENV) == "1"
+
+
+def _not_asked() -> str:
+    return (f"live kernel runs change this machine's zswap, swap and THP settings, so they run only "
+            f"when asked: use 'zswapviz lab run' or 'zswapviz lab compare', or set {LIVE_ENV}=1")
 
 
 def is_root() -> bool:
@@ -204,6 +239,8 @@ def lab_problem(folio_size_kb: int = 4) -> str | None:
                 "zswap, changes THP settings and adds a swap device; run it as root")
     if not os.path.exists(os.path.join(ZSWAP_PARAMS, "enabled")):
         return "this kernel has no zswap (no /sys/module/zswap/parameters), so there is nothing to measure"
+    if not live_allowed():
+        return _not_asked()
     if folio_size_kb != 4 and folio_size_kb not in anon_folio_sizes_kb():
         sizes = ", ".join(str(s) for s in [4, *anon_folio_sizes_kb()])
         return (f"this kernel cannot fault anonymous memory in {folio_size_kb} KiB folios; "
@@ -255,7 +292,7 @@ def settled_snapshot(timeout_s: float = 600.0) -> dict:
     snapshots compare what labs leave behind, not what one running at that
     moment has changed.
     """
-    with exclusive(timeout_s):
+    with exclusive(timeout_s, change=False):
         return system_snapshot()
 
 
@@ -330,8 +367,14 @@ def _recover_journal() -> None:
 
 
 @contextmanager
-def exclusive(timeout_s: float = 600.0) -> Iterator[None]:
-    """Hold the machine-wide kernel lab lock; recover a dead lab's journal first."""
+def exclusive(timeout_s: float = 600.0, *, change: bool = True) -> Iterator[None]:
+    """Hold the machine-wide kernel lab lock; recover a dead lab's journal first.
+
+    With *change* (the holder will change kernel settings), refuses unless
+    :func:`live_allowed`; without it (only looking), leaves a journal alone.
+    """
+    if change and not live_allowed():
+        raise UsageError(_not_asked())
     fd = os.open(LOCK_PATH, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + timeout_s
@@ -344,8 +387,9 @@ def exclusive(timeout_s: float = 600.0) -> Iterator[None]:
                     raise UsageError(f"another kernel lab run holds {LOCK_PATH} and did not "
                                      f"finish within {timeout_s:.0f} s; try again later") from None
                 time.sleep(0.2)
-        with signals_blocked():
-            _recover_journal()
+        if change:
+            with signals_blocked():
+                _recover_journal()
         yield
     finally:
         os.close(fd)  # releases the lock

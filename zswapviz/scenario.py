@@ -142,8 +142,10 @@ class Scenario:
         return d
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the scenario as a JSON file."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        """Write the scenario as a JSON file (a regular file, whole or not at all: :mod:`zswapviz.outputs`)."""
+        from .outputs import write_output
+
+        write_output(path, json.dumps(self.to_dict(), indent=2) + "\n", example="scenario.json")
 
     def page_count(self) -> int:
         """How many pages the scenario swaps out, without making them."""

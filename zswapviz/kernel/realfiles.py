@@ -182,9 +182,12 @@ def write_page_file(data: bytes, provenance: dict, directory: Path = PAGES_DIR) 
     directory.mkdir(parents=True, exist_ok=True)
     name = provenance["name"]
     xz = directory / f"{name}.pages.xz"
-    xz.write_bytes(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
-    provenance = dict(provenance, compressed_bytes=xz.stat().st_size)
-    (directory / f"{name}.json").write_text(json.dumps(provenance, indent=2) + "\n")
+    from ..outputs import write_output
+
+    packed = lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)
+    write_output(xz, packed, example="realfiles.pages.xz")
+    provenance = dict(provenance, compressed_bytes=len(packed))
+    write_output(directory / f"{name}.json", json.dumps(provenance, indent=2) + "\n", example="realfiles.json")
     return xz
 
 

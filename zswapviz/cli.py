@@ -240,8 +240,33 @@ def _demo(args) -> int:
     return 0
 
 
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    SIGTERM and SIGHUP end it like Ctrl-C does: by an exception (SystemExit
+    with status 128 + the signal), so every clean-up runs (temporary files,
+    the kernel lab's restore).
+    """
+    import signal
+    import threading
+
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) == signal.SIG_DFL:
+                handlers[sig] = signal.signal(sig, _exit_on_signal)
+    try:
+        return _main(argv)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         parser = _build_parser()
         args = parser.parse_args(argv)

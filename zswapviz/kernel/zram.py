@@ -32,7 +32,7 @@ import mmap
 import os
 
 from ..errors import UsageError
-from .lab import JOURNAL_PATH, exclusive, is_root, signals_blocked
+from .lab import _drop_journal, exclusive, is_root, signals_blocked
 from .lab import _choice, _not_asked, _read, _save_journal, _write, live_allowed
 
 __all__ = [
@@ -129,8 +129,5 @@ def zram_compressed_lengths(pages: list[bytes], algorithm: str = "lzo",
             with signals_blocked():
                 _write(f"{sysfs}/reset", "1")
                 _write(f"{sysfs}/comp_algorithm", old)
-                try:
-                    os.unlink(JOURNAL_PATH)
-                except FileNotFoundError:
-                    pass
+                _drop_journal()
     return out

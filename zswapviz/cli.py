@@ -266,7 +266,47 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(sig, handler)
 
 
+def _stdout_failed(e: OSError) -> int:
+    """Say in one line that the output could not be written; keep Python's exit flush quiet."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    print(f"zswapviz: error: cannot write to standard output: {e.strerror or e}", file=sys.stderr)
+    return 2
+
+
 def _main(argv: list[str] | None) -> int:
+    if sys.stdout is None or getattr(sys.stdout, "closed", False):
+        if sys.stderr is not None:
+            print("zswapviz: error: standard output is closed, so nothing can be printed; "
+                  "redirect it to a file or /dev/null instead", file=sys.stderr)
+        return 2
+    try:
+        status = _run(argv)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            return _stdout_failed(e)
+        return status
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as e:
+        try:
+            sys.stdout.flush()
+        except OSError as out:
+            return _stdout_failed(out)
+        if e.filename is None:  # print() itself failed: the output, not a file
+            return _stdout_failed(e)
+        where = f" ({e.filename})"
+        print(f"zswapviz: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         parser = _build_parser()
         args = parser.parse_args(argv)

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
-from .scenario import SCENARIO_DIR, Scenario, load_scenario, read_json_file
+from .scenario import SCENARIO_DIR, Scenario, _show, load_scenario, read_json_file
 from .trace import Trace
 
 __all__ = [
@@ -69,6 +69,9 @@ LEDGER_KEYS = ("stored_pages", "entries_in_trees", "pool_refs", "objcg_refs", "o
 MARKS = ("start", "failure", "first_rollback", "last_rollback", "end")
 
 _SELECTOR_KEYS = {"step", "fn", "phase", "page", "op", "failed", "which"}
+#: At most this many stops and variants in one lesson (each variant is a run).
+_MAX_STOPS = 1000
+_MAX_VARIANTS = 16
 _STOP_KEYS = {"at", "variant", "title", "note", "question", "answer", "expect"}
 _LESSON_KEYS = {"title", "summary", "scenario", "variants", "stops"}
 _VARIANT_KEYS = {"kernel", "refs", "compressor", "title"}
@@ -248,11 +251,12 @@ class Lesson:
         if unknown:
             raise UsageError(f"{where}: unknown field {unknown[0]!r}; accepted: {', '.join(sorted(_LESSON_KEYS))}")
         title = data.get("title")
-        if not isinstance(title, str) or not title.strip():
-            raise UsageError(f"{where}: field 'title' must be non-empty text, not {title!r}")
+        if not isinstance(title, str) or not title.strip() or len(title) > 1000:
+            raise UsageError(f"{where}: field 'title' must be non-empty text of at most 1000 characters, "
+                             f"not {_show(title)}")
         summary = data.get("summary", "")
         if not isinstance(summary, str):
-            raise UsageError(f"{where}: field 'summary' must be text, not {summary!r}")
+            raise UsageError(f"{where}: field 'summary' must be text, not {_show(summary)}")
         if "scenario" not in data:
             raise UsageError(f"{where}: field 'scenario' is missing: give a built-in name, a file path or an object of fields")
         base_where = f"{where}: field 'scenario'"
@@ -264,8 +268,8 @@ class Lesson:
         scenario = resolve_scenario(spec, where=base_where)
         variants = _variants(data.get("variants", {}), scenario, where)
         raw_stops = data.get("stops")
-        if not isinstance(raw_stops, list) or not raw_stops:
-            raise UsageError(f"{where}: field 'stops' must be a non-empty list of stops")
+        if not isinstance(raw_stops, list) or not raw_stops or len(raw_stops) > _MAX_STOPS:
+            raise UsageError(f"{where}: field 'stops' must be a non-empty list of at most {_MAX_STOPS} stops")
         traces: dict = {None: scenario.run()}
         for label, variant in variants.items():
             traces[label] = variant.run()
@@ -275,8 +279,9 @@ class Lesson:
 
 def _variants(value, base: Scenario, where: str) -> dict[str, Scenario]:
     """Variants of the base scenario: label -> overrides of kernel, refs, compressor, title."""
-    if not isinstance(value, dict):
-        raise UsageError(f"{where}: field 'variants' must map labels to overrides like {{\"kernel\": \"6.14\"}}")
+    if not isinstance(value, dict) or len(value) > _MAX_VARIANTS:
+        raise UsageError(f"{where}: field 'variants' must map at most {_MAX_VARIANTS} labels to overrides "
+                         f"like {{\"kernel\": \"6.14\"}}")
     out = {}
     for label, overrides in value.items():
         if not label.strip():
@@ -284,7 +289,7 @@ def _variants(value, base: Scenario, where: str) -> dict[str, Scenario]:
         if not isinstance(overrides, dict) or not overrides or set(overrides) - _VARIANT_KEYS:
             raise UsageError(
                 f"{where}: field 'variants': variant {label!r} must be an object of "
-                f"{', '.join(sorted(_VARIANT_KEYS))}, not {overrides!r}")
+                f"{', '.join(sorted(_VARIANT_KEYS))}, not {_show(overrides)}")
         data = scenario_data(base)
         data.update(overrides)
         if "title" not in overrides:
@@ -311,7 +316,7 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
     """Resolve and check one stop; errors name the stop."""
     name = f"{where}: stop {number}"
     if not isinstance(raw, dict):
-        raise UsageError(f"{name} must be an object with 'at' and 'note', not {raw!r}")
+        raise UsageError(f"{name} must be an object with 'at' and 'note', not {_show(raw)}")
     unknown = sorted(set(raw) - _STOP_KEYS)
     if unknown:
         raise UsageError(f"{name}: unknown field {unknown[0]!r}; accepted: {', '.join(sorted(_STOP_KEYS))}")
@@ -319,13 +324,15 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
         raise UsageError(f"{name}: field 'at' is missing: a step number, one of {', '.join(MARKS)}, or criteria like {{\"fn\": \"xa_store\"}}")
     for key in ("title", "note", "question", "answer"):
         if key in raw and not isinstance(raw[key], str):
-            raise UsageError(f"{name}: field {key!r} must be text, not {raw[key]!r}")
+            raise UsageError(f"{name}: field {key!r} must be text, not {_show(raw[key])}")
     if not raw.get("note", "").strip():
         raise UsageError(f"{name}: field 'note' must be non-empty text: what the teacher says at this step")
     question, answer = raw.get("question", ""), raw.get("answer", "")
     if bool(question.strip()) != bool(answer.strip()):
         raise UsageError(f"{name}: give both 'question' and 'answer', or neither")
     variant = raw.get("variant")
+    if variant is not None and not isinstance(variant, str):
+        raise UsageError(f"{name}: field 'variant' must be a variant's label (text), not {_show(variant)}")
     if variant is not None and variant not in traces:
         labels = [v for v in traces if v is not None]
         raise UsageError(f"{name}: unknown variant {variant!r}; the lesson's variants are "

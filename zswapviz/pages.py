@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import random
-from typing import Callable, Mapping
+import stat
+from typing import Callable, Iterator, Mapping
 
 from .errors import UsageError
 
@@ -22,8 +23,10 @@ __all__ = [
     "PAGE_KINDS",
     "PAGE_SIZE",
     "is_zero_page",
+    "iter_page_file",
     "load_pages",
     "make_pages",
+    "page_file_pages",
     "pages_from_recipe",
     "split_pages",
 ]
@@ -173,25 +176,92 @@ def pages_from_recipe(recipe: Mapping) -> bytes:
         ) from None
 
 
-def load_pages(path: str | os.PathLike) -> bytes:
-    """Read a page file: raw bytes whose length is a whole number of pages."""
+def _open_page_file(path: str | os.PathLike) -> tuple[int, int]:
+    """Open a page file for reading; return ``(fd, size)``, or refuse it in one sentence.
+
+    Only a regular file is a page file: a device (``/dev/zero`` never ends),
+    a FIFO (it would wait for a writer forever; it is opened without
+    waiting), a socket or a folder is refused with the reason. An empty file
+    or one that is not a whole number of pages is refused too. A sparse
+    file is a regular file: it is read like any other, in chunks.
+    """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes) or not os.fspath(path):
+        raise UsageError(f"a page file is a path, not {path!r}")
+    name = os.fspath(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise UsageError(f"page file {os.fspath(path)!r} does not exist") from None
+        raise UsageError(f"page file {name!r} does not exist") from None
     except IsADirectoryError:
-        raise UsageError(f"page file {os.fspath(path)!r} is a directory, not a file") from None
-    except OSError as e:
-        raise UsageError(f"page file {os.fspath(path)!r} cannot be read ({e.strerror})") from None
-    if not data:
-        raise UsageError(f"page file {os.fspath(path)!r} is empty; it must hold at least one 4096-byte page")
-    if len(data) % PAGE_SIZE:
-        raise UsageError(
-            f"page file {os.fspath(path)!r} is {len(data)} bytes, not a multiple "
-            f"of the page size {PAGE_SIZE}"
-        )
-    return data
+        raise UsageError(f"page file {name!r} is a directory, not a file") from None
+    except (OSError, ValueError) as e:
+        raise UsageError(f"page file {name!r} cannot be read ({getattr(e, 'strerror', None) or e})") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"page file {name!r} is a directory, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                    else "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket")
+            raise UsageError(f"page file {name!r} is {kind}, not a regular file; zswapviz reads pages only "
+                             f"from regular files, whose size says how many pages they hold")
+        if st.st_size == 0:
+            raise UsageError(f"page file {name!r} is empty; it must hold at least one 4096-byte page")
+        if st.st_size % PAGE_SIZE:
+            raise UsageError(f"page file {name!r} is {st.st_size} bytes, not a multiple "
+                             f"of the page size {PAGE_SIZE}")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st.st_size
+
+
+def page_file_pages(path: str | os.PathLike) -> int:
+    """How many pages the page file at *path* holds, without reading it (refused as :func:`load_pages` does)."""
+    fd, size = _open_page_file(path)
+    os.close(fd)
+    return size // PAGE_SIZE
+
+
+def iter_page_file(path: str | os.PathLike, chunk_pages: int = 512) -> Iterator[bytes]:
+    """Read a page file in chunks of *chunk_pages* pages (the last may be shorter), never whole.
+
+    Peak memory is one chunk whatever the file's size. The file is checked
+    first (see :func:`load_pages`); a file that changes size while it is
+    read is refused.
+    """
+    if not isinstance(chunk_pages, int) or chunk_pages < 1:
+        raise UsageError(f"chunk_pages must be a whole number of at least 1, not {chunk_pages!r}")
+    fd, size = _open_page_file(path)
+    name = os.fspath(path)
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        left = size
+        while left:
+            want = min(left, chunk_pages * PAGE_SIZE)
+            chunk = bytearray(want)
+            view, got = memoryview(chunk), 0
+            while got < want:
+                n = f.readinto(view[got:])
+                if not n:
+                    raise UsageError(f"page file {name!r} became shorter while it was read")
+                got += n
+            left -= want
+            yield bytes(chunk)
+
+
+def load_pages(path: str | os.PathLike, max_pages: int | None = None) -> bytes:
+    """Read a whole page file: a regular file whose length is a whole number of pages.
+
+    Refuses, in one sentence, what is not a regular file (devices, FIFOs,
+    sockets, folders), an empty file, a length that is not whole pages, and
+    (with *max_pages*) a file of more pages than that, before reading it.
+    For files of any size use :func:`iter_page_file`.
+    """
+    pages = page_file_pages(path)
+    if max_pages is not None and pages > max_pages:
+        raise UsageError(f"page file {os.fspath(path)!r} holds {pages} pages; at most {max_pages} are taken here")
+    return b"".join(iter_page_file(path))
 
 
 def split_pages(data: bytes) -> list[bytes]:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import html
 import io
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -286,6 +287,11 @@ class Explorer(_Stepper):
                  controls: bool = True, label: str | None = None, figsize=EXPLORER_FIGSIZE,
                  dpi: int = 80, data_dir: str | Path = DATA_DIR) -> None:
         self._scenario_name = None
+        if scenario is not None and not isinstance(scenario, (Scenario, str, os.PathLike)):
+            raise UsageError(f"Explorer takes a Scenario, a built-in scenario's name or a scenario file, "
+                             f"not {type(scenario).__name__}")
+        if isinstance(scenario, os.PathLike):
+            scenario = load_scenario(scenario)
         if isinstance(scenario, str):
             builtins = builtin_scenarios()
             if scenario in builtins:

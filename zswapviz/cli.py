@@ -147,7 +147,7 @@ def _add_module_commands(sub) -> None:
 def _simulate(args) -> int:
     from .compress import get_compressor
     from .faults import Faults
-    from .pages import load_pages
+    from .pages import iter_page_file, page_file_pages
     from .profiles import check_refs, get_profile
     from .simulate import simulate
 
@@ -155,8 +155,8 @@ def _simulate(args) -> int:
     check_refs(args.refs, args.kernel)
     get_compressor(args.compressor)
     faults = Faults.parse(args.fail)
-    data = load_pages(args.pages)
-    total = len(data) // 4096
+    # Streamed: one chunk of whole folios in memory at a time, whatever the file's size.
+    total = page_file_pages(args.pages)
     if total % args.folio_size:
         raise UsageError(
             f"page file {args.pages!r} has {total} pages, which do not fill whole folios of "
@@ -165,7 +165,8 @@ def _simulate(args) -> int:
     faults.check_range(total)
     progress = _progress_bar() if sys.stderr.isatty() and total >= 16384 else None
     result = simulate(
-        data, args.folio_size, kernel=args.kernel, refs=args.refs, compressor=args.compressor,
+        iter_page_file(args.pages, chunk_pages=max(args.folio_size, 2048)), args.folio_size,
+        total_pages=total, kernel=args.kernel, refs=args.refs, compressor=args.compressor,
         max_pool_percent=args.max_pool_percent, accept_threshold_percent=args.accept_threshold_percent,
         total_ram_pages=args.total_ram_pages or machine_total_ram_pages(), faults=faults,
         root_cgroup=args.root_cgroup, progress=progress,

@@ -207,7 +207,9 @@ def _open_page_file(path: str | os.PathLike) -> tuple[int, int]:
                              f"from regular files, whose size says how many pages they hold")
         if st.st_size == 0:
             raise UsageError(f"page file {name!r} is empty; it must hold at least one 4096-byte page")
-        if st.st_size % PAGE_SIZE:
+        if _xz(name):
+            pass  # its pages are counted as it is decompressed
+        elif st.st_size % PAGE_SIZE:
             raise UsageError(f"page file {name!r} is {st.st_size} bytes, not a multiple "
                              f"of the page size {PAGE_SIZE}")
         os.set_blocking(fd, True)
@@ -217,10 +219,20 @@ def _open_page_file(path: str | os.PathLike) -> tuple[int, int]:
     return fd, st.st_size
 
 
+def _xz(name: str) -> bool:
+    return name.endswith(".xz")
+
+
 def page_file_pages(path: str | os.PathLike) -> int:
-    """How many pages the page file at *path* holds, without reading it (refused as :func:`load_pages` does)."""
+    """How many pages the page file at *path* holds (refused as :func:`load_pages` does).
+
+    A raw file is not read (its size says it); an ``.xz`` file is
+    decompressed chunk by chunk to count them.
+    """
     fd, size = _open_page_file(path)
     os.close(fd)
+    if _xz(os.fspath(path)):
+        return sum(len(chunk) for chunk in iter_page_file(path)) // PAGE_SIZE
     return size // PAGE_SIZE
 
 
@@ -235,33 +247,62 @@ def iter_page_file(path: str | os.PathLike, chunk_pages: int = 512) -> Iterator[
         raise UsageError(f"chunk_pages must be a whole number of at least 1, not {chunk_pages!r}")
     fd, size = _open_page_file(path)
     name = os.fspath(path)
-    with os.fdopen(fd, "rb", buffering=0) as f:
+    if _xz(name):
+        yield from _iter_xz(fd, name, chunk_pages * PAGE_SIZE)
+        return
+    with os.fdopen(fd, "rb") as f:
         left = size
         while left:
             want = min(left, chunk_pages * PAGE_SIZE)
-            chunk = bytearray(want)
-            view, got = memoryview(chunk), 0
-            while got < want:
-                n = f.readinto(view[got:])
-                if not n:
-                    raise UsageError(f"page file {name!r} became shorter while it was read")
-                got += n
+            chunk = f.read(want)  # a buffered read returns all *want* bytes unless the file ends
+            if len(chunk) != want:
+                raise UsageError(f"page file {name!r} became shorter while it was read")
             left -= want
-            yield bytes(chunk)
+            yield chunk
 
 
-def load_pages(path: str | os.PathLike, max_pages: int | None = None) -> bytes:
-    """Read a whole page file: a regular file whose length is a whole number of pages.
+def _iter_xz(fd: int, name: str, chunk_bytes: int) -> Iterator[bytes]:
+    """Decompress an ``.xz`` page file from *fd* in chunks of *chunk_bytes*; the total must be whole pages."""
+    import lzma
+
+    total = 0
+    with os.fdopen(fd, "rb") as raw:
+        try:
+            with lzma.open(raw) as f:
+                while True:
+                    chunk = f.read(chunk_bytes)
+                    if not chunk:
+                        break
+                    total += len(chunk)
+                    if len(chunk) % PAGE_SIZE:
+                        raise UsageError(f"page file {name!r} does not hold whole 4096-byte pages")
+                    yield chunk
+        except (lzma.LZMAError, EOFError) as e:
+            raise UsageError(f"page file {name!r} is damaged ({e})") from None
+    if not total:
+        raise UsageError(f"page file {name!r} is empty; it must hold at least one 4096-byte page")
+
+
+def load_pages(path: str | os.PathLike, max_pages: int | None = None, *, first: int | None = None) -> bytes:
+    """Read a whole page file: a regular file whose length is a whole number of pages (``.xz``: once decompressed).
 
     Refuses, in one sentence, what is not a regular file (devices, FIFOs,
     sockets, folders), an empty file, a length that is not whole pages, and
-    (with *max_pages*) a file of more pages than that, before reading it.
-    For files of any size use :func:`iter_page_file`.
+    (with *max_pages*) a file of more pages than that. With *first*, only
+    the first that many pages are read. For files of any size use
+    :func:`iter_page_file`.
     """
-    pages = page_file_pages(path)
-    if max_pages is not None and pages > max_pages:
-        raise UsageError(f"page file {os.fspath(path)!r} holds {pages} pages; at most {max_pages} are taken here")
-    return b"".join(iter_page_file(path))
+    out, pages = [], 0
+    for chunk in iter_page_file(path):
+        if first is not None and pages + len(chunk) // PAGE_SIZE >= first:
+            out.append(chunk[:(first - pages) * PAGE_SIZE])
+            break
+        pages += len(chunk) // PAGE_SIZE
+        if max_pages is not None and pages > max_pages:
+            raise UsageError(f"page file {os.fspath(path)!r} holds more than {max_pages} pages, "
+                             f"the most taken here")
+        out.append(chunk)
+    return b"".join(out)
 
 
 def split_pages(data: bytes) -> list[bytes]:

@@ -104,20 +104,8 @@ def page_files(data_dir: str | Path = DATA_DIR) -> list[str]:
 
 
 def _read_page_file(path: Path) -> bytes:
-    """A page file's bytes; ``*.pages.xz`` files are decompressed first."""
-    if path.name.endswith(".xz"):
-        import lzma
-
-        try:
-            data = lzma.decompress(path.read_bytes())
-        except FileNotFoundError:
-            raise UsageError(f"The page file {path.name} does not exist.") from None
-        except lzma.LZMAError as e:
-            raise UsageError(f"The page file {path.name} is damaged ({e}).") from None
-        if not data or len(data) % PAGE_SIZE:
-            raise UsageError(f"The page file {path.name} does not hold whole 4096-byte pages.")
-        return data
-    return load_pages(path)
+    """A page file's bytes (``*.pages.xz`` decompressed), through the one page loader."""
+    return load_pages(path, first=MAX_PAGES)
 
 
 def status_of(snapshot) -> tuple[bool, str]:

@@ -102,10 +102,10 @@ def _status(args) -> int:
 
 
 def _recover(args) -> int:
-    from .lab import allow_live, recover
+    from .lab import live_request, recover
 
-    allow_live()  # the command is the request
-    recover()
+    with live_request():  # the command is the request
+        recover()
     print("no kernel lab settings are left changed")
     return 0
 
@@ -135,14 +135,13 @@ def _load(args) -> bytes:
 
 
 def _kernel(args, data: bytes, model: bool) -> dict:
-    from .lab import allow_live
+    from .lab import live_request
     from .labrun import lab_run
 
-    allow_live()  # 'zswapviz lab run/compare' is the request for a live run
-
-    return lab_run(data, args.folio_size, max_pool_percent=args.max_pool_percent,
-                   compressor=args.compressor,
-                   accept_threshold_percent=args.accept_threshold_percent, model=model)
+    with live_request():  # 'zswapviz lab run/compare' is the request for a live run
+        return lab_run(data, args.folio_size, max_pool_percent=args.max_pool_percent,
+                       compressor=args.compressor,
+                       accept_threshold_percent=args.accept_threshold_percent, model=model)
 
 
 def _run(args) -> int:

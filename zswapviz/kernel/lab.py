@@ -96,6 +96,7 @@ __all__ = [
     "is_root",
     "lab_problem",
     "live_allowed",
+    "live_request",
     "recover",
     "settled_snapshot",
     "journal_waiting",
@@ -147,6 +148,17 @@ def allow_live(allowed: bool = True) -> None:
     """Record that the user asked this process for live kernel runs (or take it back)."""
     global _live_asked
     _live_asked = bool(allowed)
+
+
+@contextmanager
+def live_request() -> Iterator[None]:
+    """Allow live runs for the block only (a ``zswapviz lab`` command is the request)."""
+    global _live_asked
+    before, _live_asked = _live_asked, True
+    try:
+        yield
+    finally:
+        _live_asked = before
 
 
 def live_allowed() -> bool:

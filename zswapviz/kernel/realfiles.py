@@ -195,14 +195,19 @@ def load_page_file(name: str, directory: Path = PAGES_DIR) -> bytes:
     """Decompress the page file *name* and check it against its provenance's sha256."""
     xz = Path(directory) / f"{name}.pages.xz"
     meta = Path(directory) / f"{name}.json"
+    from ..pages import load_pages
+
+    if not xz.exists():
+        raise UsageError(f"page file {xz} does not exist; build it with "
+                         f"tools/record_kernel_runs.py --build-page-file")
+    data = load_pages(xz)
     try:
-        data = lzma.decompress(xz.read_bytes())
         provenance = json.loads(meta.read_text())
     except FileNotFoundError as e:
         raise UsageError(f"page file {e.filename} does not exist; build it with "
                          f"tools/record_kernel_runs.py --build-page-file") from None
-    except (lzma.LZMAError, ValueError) as e:
-        raise UsageError(f"page file {xz} is damaged ({e})") from None
+    except ValueError as e:
+        raise UsageError(f"page file {meta} is damaged ({e})") from None
     if _sha256(data) != provenance["sha256"] or len(data) != provenance["pages"] * PAGE_SIZE:
         raise UsageError(f"page file {xz} does not match the sha256 in {meta.name}")
     return data

@@ -119,6 +119,10 @@ def _build_parser() -> _Parser:
     demo.add_argument("--source", action="store_true", help="print each step's line of the release's listing beside it")
     sim.set_defaults(func=_simulate)
     demo.set_defaults(func=_demo)
+    nbs = sub.add_parser("notebooks", help="copy the teaching notebooks into a folder (from a checkout or "
+                                         "an installed package)")
+    nbs.add_argument("folder", metavar="DIR", help="where to copy them (created if missing)")
+    nbs.set_defaults(func=_notebooks)
     _add_module_commands(sub)
     return parser
 
@@ -212,6 +216,26 @@ def format_summary(result: dict) -> str:
     else:
         lines.append("violations: none (every invariant holds)")
     return "\n".join(lines)
+
+
+def _notebooks(args) -> int:
+    from .outputs import write_output
+    from .resources import notebooks_path
+
+    folder = args.folder
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        raise UsageError(f"cannot copy the notebooks into {folder!r}: it is not a folder")
+    sources = sorted(notebooks_path().glob("*.ipynb"))
+    if not sources:
+        raise UsageError(f"no notebooks found in {str(notebooks_path())!r}")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create the folder {folder!r}: {e.strerror or e}") from None
+    for src in sources:
+        write_output(os.path.join(folder, src.name), src.read_bytes(), example="01-walkthrough.ipynb")
+    print(f"copied {len(sources)} notebooks into {folder}; open them with: jupyter lab {folder}")
+    return 0
 
 
 def _demo(args) -> int:

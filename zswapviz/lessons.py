@@ -40,6 +40,7 @@ from pathlib import Path
 from .errors import UsageError
 from .scenario import SCENARIO_DIR, Scenario, _show, load_scenario, read_json_file
 from .trace import Trace
+from .resources import data_path
 
 __all__ = [
     "LEDGER_KEYS",
@@ -58,7 +59,7 @@ __all__ = [
 ]
 
 #: Where the built-in lesson files live.
-LESSON_DIR = Path(__file__).resolve().parents[1] / "data" / "lessons"
+LESSON_DIR = data_path("lessons")
 
 #: The ledger shown at every step, in display order (names as in
 #: :func:`zswapviz.scenario.ledger`).

@@ -29,11 +29,12 @@ from .pages import PAGE_KINDS, load_pages, make_pages, pages_from_recipe, split_
 from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
 from .store import swap_writepage
 from .trace import Trace, record
+from .resources import data_path
 
 __all__ = ["SCENARIO_DIR", "Scenario", "builtin_scenarios", "ledger", "load_scenario", "read_json_file"]
 
 #: Where the built-in scenario files live.
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+SCENARIO_DIR = data_path("scenarios")
 _MAX_PAGES = 1 << 16
 
 

@@ -22,11 +22,12 @@ from .faults import FAULT_KINDS
 from .interleave import ACTORS
 from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
 from .scenario import Scenario
+from .resources import data_path
 
 __all__ = ["COUNTEREXAMPLE_DIR", "add_commands", "expected_broken", "find_counterexample",
            "save_counterexample", "variants"]
 
-COUNTEREXAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "counterexamples"
+COUNTEREXAMPLE_DIR = data_path("counterexamples")
 _AFTER_FNS = ("zswap_pool_current_get", "zswap_entry_cache_alloc", "xa_store", "zswap_lru_add")
 
 

@@ -32,6 +32,7 @@ import subprocess
 from pathlib import Path
 
 from ..errors import UsageError
+from ..resources import data_path
 
 __all__ = [
     "PAGES_DIR",
@@ -47,7 +48,7 @@ __all__ = [
 PAGE_SIZE = 4096
 
 #: Where page files and their provenance live in the repository.
-PAGES_DIR = Path(__file__).resolve().parents[2] / "data" / "kernel" / "pages"
+PAGES_DIR = data_path("kernel", "pages")
 
 #: Name of the real-files page file (``<name>.pages.xz`` and ``<name>.json``).
 REALFILES_NAME = "realfiles"

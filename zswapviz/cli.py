@@ -265,6 +265,15 @@ def _demo(args) -> int:
     return 0
 
 
+def one_line(text: str) -> str:
+    """*text* with line breaks and other unprintable characters escaped, so it stays one line.
+
+    >>> one_line("bad value 'a\\nb\\x85'")
+    "bad value 'a\\\\nb\\\\x85'"
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _exit_on_signal(signum, frame):
     raise SystemExit(128 + signum)
 
@@ -342,7 +351,7 @@ def _run(argv: list[str] | None) -> int:
         return func(args)
     except UsageError as e:
         sys.stdout.flush()
-        print(f"zswapviz: error: {e}", file=sys.stderr)
+        print(f"zswapviz: error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("zswapviz: interrupted", file=sys.stderr)

@@ -130,39 +130,39 @@ def find_step(trace: Trace, at) -> int | None:
     """
     n = len(trace)
     if isinstance(at, bool):
-        raise UsageError(f"'at' must be a step number, one of {', '.join(MARKS)}, or an object of criteria; not {at!r}")
+        raise UsageError(f"'at' must be a step number, one of {', '.join(MARKS)}, or an object of criteria; not {_show(at)}")
     if isinstance(at, int):
         if at < 0:
             raise UsageError(f"step {at} is negative; steps count from 0")
         return at if at < n else None
     if isinstance(at, str):
         if at not in MARKS:
-            raise UsageError(f"unknown mark {at!r}; accepted: {', '.join(MARKS)}")
+            raise UsageError(f"unknown mark {_show(at)}; accepted: {', '.join(MARKS)}")
         return trace_marks(trace)[at]
     if not isinstance(at, dict) or not at:
-        raise UsageError(f"'at' must be a step number, one of {', '.join(MARKS)}, or an object of criteria; not {at!r}")
+        raise UsageError(f"'at' must be a step number, one of {', '.join(MARKS)}, or an object of criteria; not {_show(at)}")
     unknown = sorted(set(at) - _SELECTOR_KEYS)
     if unknown:
-        raise UsageError(f"unknown criterion {unknown[0]!r}; accepted: {', '.join(sorted(_SELECTOR_KEYS))}")
+        raise UsageError(f"unknown criterion {_show(unknown[0])}; accepted: {', '.join(sorted(_SELECTOR_KEYS))}")
     if "step" in at:
         if set(at) != {"step"}:
             raise UsageError("'step' picks a step by its index and cannot be combined with other criteria")
         step = at["step"]
         if not isinstance(step, int) or isinstance(step, bool):
-            raise UsageError(f"'step' must be a whole number, not {step!r}")
+            raise UsageError(f"'step' must be a whole number, not {_show(step)}")
         return find_step(trace, step)
     for key in ("page", "op"):
         value = at.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise UsageError(f"{key!r} must be a whole number of 0 or more, not {value!r}")
+            raise UsageError(f"{_show(key)} must be a whole number of 0 or more, not {_show(value)}")
     for key in ("fn", "phase"):
         if key in at and not isinstance(at[key], str):
-            raise UsageError(f"{key!r} must be text, not {at[key]!r}")
+            raise UsageError(f"{_show(key)} must be text, not {_show(at[key])}")
     if "failed" in at and not isinstance(at["failed"], bool):
-        raise UsageError(f"'failed' must be true or false, not {at['failed']!r}")
+        raise UsageError(f"'failed' must be true or false, not {_show(at['failed'])}")
     which = at.get("which", "first")
     if which not in ("first", "last") and (not isinstance(which, int) or isinstance(which, bool) or which < 1):
-        raise UsageError(f"'which' must be \"first\", \"last\" or a whole number from 1, not {which!r}")
+        raise UsageError(f"'which' must be \"first\", \"last\" or a whole number from 1, not {_show(which)}")
     hits = [s.index for s in trace.steps
             if ("fn" not in at or s.fn == at["fn"]) and ("phase" not in at or s.phase == at["phase"])
             and ("page" not in at or s.page == at["page"]) and ("op" not in at or s.op_index == at["op"])
@@ -183,7 +183,7 @@ def resolve_scenario(spec, where: str = "scenario") -> Scenario:
     if isinstance(spec, dict):
         return Scenario.from_dict(spec, where=where)
     if not isinstance(spec, (str, os.PathLike)) or not str(spec):
-        raise UsageError(f"{where}: a scenario is a built-in name, a file path or an object of fields, not {spec!r}")
+        raise UsageError(f"{where}: a scenario is a built-in name, a file path or an object of fields, not {_show(spec)}")
     text = str(spec)
     builtin = SCENARIO_DIR / f"{text}.json"
     if os.sep not in text and not text.endswith(".json") and not Path(text).exists() and builtin.exists():
@@ -233,7 +233,7 @@ class Lesson:
         self.origin = origin
 
     def __repr__(self) -> str:
-        return f"<Lesson {self.title!r}: {len(self.stops)} stops>"
+        return f"<Lesson {_show(self.title)}: {len(self.stops)} stops>"
 
     def trace(self, variant: str | None = None) -> Trace:
         """The recorded trace of the scenario (None) or of a variant."""
@@ -250,7 +250,7 @@ class Lesson:
             raise UsageError(f"{where}: a lesson is a JSON object, not {type(data).__name__}")
         unknown = sorted(set(data) - _LESSON_KEYS)
         if unknown:
-            raise UsageError(f"{where}: unknown field {unknown[0]!r}; accepted: {', '.join(sorted(_LESSON_KEYS))}")
+            raise UsageError(f"{where}: unknown field {_show(unknown[0])}; accepted: {', '.join(sorted(_LESSON_KEYS))}")
         title = data.get("title")
         if not isinstance(title, str) or not title.strip() or len(title) > 1000:
             raise UsageError(f"{where}: field 'title' must be non-empty text of at most 1000 characters, "
@@ -289,14 +289,14 @@ def _variants(value, base: Scenario, where: str) -> dict[str, Scenario]:
             raise UsageError(f"{where}: field 'variants': a label must be non-empty text")
         if not isinstance(overrides, dict) or not overrides or set(overrides) - _VARIANT_KEYS:
             raise UsageError(
-                f"{where}: field 'variants': variant {label!r} must be an object of "
+                f"{where}: field 'variants': variant {_show(label)} must be an object of "
                 f"{', '.join(sorted(_VARIANT_KEYS))}, not {_show(overrides)}")
         data = scenario_data(base)
         data.update(overrides)
         if "title" not in overrides:
             data["title"] = f"{base.title} ({label})"
         origin = base.origin
-        variant = Scenario.from_dict(data, where=f"{where}: variant {label!r}")
+        variant = Scenario.from_dict(data, where=f"{where}: variant {_show(label)}")
         variant.origin = origin
         out[label] = variant
     return out
@@ -320,12 +320,12 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
         raise UsageError(f"{name} must be an object with 'at' and 'note', not {_show(raw)}")
     unknown = sorted(set(raw) - _STOP_KEYS)
     if unknown:
-        raise UsageError(f"{name}: unknown field {unknown[0]!r}; accepted: {', '.join(sorted(_STOP_KEYS))}")
+        raise UsageError(f"{name}: unknown field {_show(unknown[0])}; accepted: {', '.join(sorted(_STOP_KEYS))}")
     if "at" not in raw:
         raise UsageError(f"{name}: field 'at' is missing: a step number, one of {', '.join(MARKS)}, or criteria like {{\"fn\": \"xa_store\"}}")
     for key in ("title", "note", "question", "answer"):
         if key in raw and not isinstance(raw[key], str):
-            raise UsageError(f"{name}: field {key!r} must be text, not {_show(raw[key])}")
+            raise UsageError(f"{name}: field {_show(key)} must be text, not {_show(raw[key])}")
     if not raw.get("note", "").strip():
         raise UsageError(f"{name}: field 'note' must be non-empty text: what the teacher says at this step")
     question, answer = raw.get("question", ""), raw.get("answer", "")
@@ -336,7 +336,7 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
         raise UsageError(f"{name}: field 'variant' must be a variant's label (text), not {_show(variant)}")
     if variant is not None and variant not in traces:
         labels = [v for v in traces if v is not None]
-        raise UsageError(f"{name}: unknown variant {variant!r}; the lesson's variants are "
+        raise UsageError(f"{name}: unknown variant {_show(variant)}; the lesson's variants are "
                          f"{', '.join(map(repr, labels)) if labels else 'none'}")
     trace = traces[variant]
     try:
@@ -344,7 +344,7 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
     except UsageError as e:
         raise UsageError(f"{name}: field 'at': {e}") from None
     if step is None:
-        raise UsageError(f"{name}: 'at' {json.dumps(raw['at'])} matches no step of the trace "
+        raise UsageError(f"{name}: 'at' {_show(raw['at'])} matches no step of the trace "
                          f"({len(trace)} steps{', ' + repr(variant) if variant else ''})")
     expect = raw.get("expect", {})
     if not isinstance(expect, dict):
@@ -352,9 +352,9 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
     have = snapshot_ledger(trace.snapshots[step])
     for key, value in expect.items():
         if key not in have:
-            raise UsageError(f"{name}: field 'expect': unknown ledger name {key!r}; accepted: {', '.join(have)}")
+            raise UsageError(f"{name}: field 'expect': unknown ledger name {_show(key)}; accepted: {', '.join(have)}")
         if have[key] != value:
-            raise UsageError(f"{name}: field 'expect': {key} is {have[key]!r} at step {step}, not {value!r}")
+            raise UsageError(f"{name}: field 'expect': {key} is {_show(have[key])} at step {step}, not {_show(value)}")
     return Stop(number=number, step=step, note=raw["note"], title=raw.get("title", ""), question=question,
                 answer=answer, variant=variant, expect=dict(expect), at=raw["at"])
 
@@ -467,7 +467,7 @@ def load_lesson(name_or_path: str | os.PathLike) -> Lesson:
     if not path.exists() and os.sep not in text_name and not text_name.endswith(".json"):
         if not builtin.exists():
             names = ", ".join(p.stem for p in sorted(LESSON_DIR.glob("*.json")))
-            raise UsageError(f"no lesson {text_name!r}: not a file, and the built-in ones are {names}")
+            raise UsageError(f"no lesson {_show(text_name)}: not a file, and the built-in ones are {names}")
         path = builtin
     return Lesson.from_dict(read_json_file(path, "lesson"), where=str(path))
 

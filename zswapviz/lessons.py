@@ -38,8 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
-from .scenario import SCENARIO_DIR, Scenario, load_scenario, read_json_file
+from .scenario import SCENARIO_DIR, Scenario, _show, load_scenario, read_json_file
 from .trace import Trace
+from .resources import data_path
 
 __all__ = [
     "LEDGER_KEYS",
@@ -58,7 +59,7 @@ __all__ = [
 ]
 
 #: Where the built-in lesson files live.
-LESSON_DIR = Path(__file__).resolve().parents[1] / "data" / "lessons"
+LESSON_DIR = data_path("lessons")
 
 #: The ledger shown at every step, in display order (names as in
 #: :func:`zswapviz.scenario.ledger`).
@@ -69,6 +70,9 @@ LEDGER_KEYS = ("stored_pages", "entries_in_trees", "pool_refs", "objcg_refs", "o
 MARKS = ("start", "failure", "first_rollback", "last_rollback", "end")
 
 _SELECTOR_KEYS = {"step", "fn", "phase", "page", "op", "failed", "which"}
+#: At most this many stops and variants in one lesson (each variant is a run).
+_MAX_STOPS = 1000
+_MAX_VARIANTS = 16
 _STOP_KEYS = {"at", "variant", "title", "note", "question", "answer", "expect"}
 _LESSON_KEYS = {"title", "summary", "scenario", "variants", "stops"}
 _VARIANT_KEYS = {"kernel", "refs", "compressor", "title"}
@@ -126,39 +130,39 @@ def find_step(trace: Trace, at) -> int | None:
     """
     n = len(trace)
     if isinstance(at, bool):
-        raise UsageError(f"'at' must be a step number, one of {', '.join(MARKS)}, or an object of criteria; not {at!r}")
+        raise UsageError(f"'at' must be a step number, one of {', '.join(MARKS)}, or an object of criteria; not {_show(at)}")
     if isinstance(at, int):
         if at < 0:
             raise UsageError(f"step {at} is negative; steps count from 0")
         return at if at < n else None
     if isinstance(at, str):
         if at not in MARKS:
-            raise UsageError(f"unknown mark {at!r}; accepted: {', '.join(MARKS)}")
+            raise UsageError(f"unknown mark {_show(at)}; accepted: {', '.join(MARKS)}")
         return trace_marks(trace)[at]
     if not isinstance(at, dict) or not at:
-        raise UsageError(f"'at' must be a step number, one of {', '.join(MARKS)}, or an object of criteria; not {at!r}")
+        raise UsageError(f"'at' must be a step number, one of {', '.join(MARKS)}, or an object of criteria; not {_show(at)}")
     unknown = sorted(set(at) - _SELECTOR_KEYS)
     if unknown:
-        raise UsageError(f"unknown criterion {unknown[0]!r}; accepted: {', '.join(sorted(_SELECTOR_KEYS))}")
+        raise UsageError(f"unknown criterion {_show(unknown[0])}; accepted: {', '.join(sorted(_SELECTOR_KEYS))}")
     if "step" in at:
         if set(at) != {"step"}:
             raise UsageError("'step' picks a step by its index and cannot be combined with other criteria")
         step = at["step"]
         if not isinstance(step, int) or isinstance(step, bool):
-            raise UsageError(f"'step' must be a whole number, not {step!r}")
+            raise UsageError(f"'step' must be a whole number, not {_show(step)}")
         return find_step(trace, step)
     for key in ("page", "op"):
         value = at.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise UsageError(f"{key!r} must be a whole number of 0 or more, not {value!r}")
+            raise UsageError(f"{_show(key)} must be a whole number of 0 or more, not {_show(value)}")
     for key in ("fn", "phase"):
         if key in at and not isinstance(at[key], str):
-            raise UsageError(f"{key!r} must be text, not {at[key]!r}")
+            raise UsageError(f"{_show(key)} must be text, not {_show(at[key])}")
     if "failed" in at and not isinstance(at["failed"], bool):
-        raise UsageError(f"'failed' must be true or false, not {at['failed']!r}")
+        raise UsageError(f"'failed' must be true or false, not {_show(at['failed'])}")
     which = at.get("which", "first")
     if which not in ("first", "last") and (not isinstance(which, int) or isinstance(which, bool) or which < 1):
-        raise UsageError(f"'which' must be \"first\", \"last\" or a whole number from 1, not {which!r}")
+        raise UsageError(f"'which' must be \"first\", \"last\" or a whole number from 1, not {_show(which)}")
     hits = [s.index for s in trace.steps
             if ("fn" not in at or s.fn == at["fn"]) and ("phase" not in at or s.phase == at["phase"])
             and ("page" not in at or s.page == at["page"]) and ("op" not in at or s.op_index == at["op"])
@@ -179,7 +183,7 @@ def resolve_scenario(spec, where: str = "scenario") -> Scenario:
     if isinstance(spec, dict):
         return Scenario.from_dict(spec, where=where)
     if not isinstance(spec, (str, os.PathLike)) or not str(spec):
-        raise UsageError(f"{where}: a scenario is a built-in name, a file path or an object of fields, not {spec!r}")
+        raise UsageError(f"{where}: a scenario is a built-in name, a file path or an object of fields, not {_show(spec)}")
     text = str(spec)
     builtin = SCENARIO_DIR / f"{text}.json"
     if os.sep not in text and not text.endswith(".json") and not Path(text).exists() and builtin.exists():
@@ -229,7 +233,7 @@ class Lesson:
         self.origin = origin
 
     def __repr__(self) -> str:
-        return f"<Lesson {self.title!r}: {len(self.stops)} stops>"
+        return f"<Lesson {_show(self.title)}: {len(self.stops)} stops>"
 
     def trace(self, variant: str | None = None) -> Trace:
         """The recorded trace of the scenario (None) or of a variant."""
@@ -246,13 +250,14 @@ class Lesson:
             raise UsageError(f"{where}: a lesson is a JSON object, not {type(data).__name__}")
         unknown = sorted(set(data) - _LESSON_KEYS)
         if unknown:
-            raise UsageError(f"{where}: unknown field {unknown[0]!r}; accepted: {', '.join(sorted(_LESSON_KEYS))}")
+            raise UsageError(f"{where}: unknown field {_show(unknown[0])}; accepted: {', '.join(sorted(_LESSON_KEYS))}")
         title = data.get("title")
-        if not isinstance(title, str) or not title.strip():
-            raise UsageError(f"{where}: field 'title' must be non-empty text, not {title!r}")
+        if not isinstance(title, str) or not title.strip() or len(title) > 1000:
+            raise UsageError(f"{where}: field 'title' must be non-empty text of at most 1000 characters, "
+                             f"not {_show(title)}")
         summary = data.get("summary", "")
         if not isinstance(summary, str):
-            raise UsageError(f"{where}: field 'summary' must be text, not {summary!r}")
+            raise UsageError(f"{where}: field 'summary' must be text, not {_show(summary)}")
         if "scenario" not in data:
             raise UsageError(f"{where}: field 'scenario' is missing: give a built-in name, a file path or an object of fields")
         base_where = f"{where}: field 'scenario'"
@@ -264,8 +269,8 @@ class Lesson:
         scenario = resolve_scenario(spec, where=base_where)
         variants = _variants(data.get("variants", {}), scenario, where)
         raw_stops = data.get("stops")
-        if not isinstance(raw_stops, list) or not raw_stops:
-            raise UsageError(f"{where}: field 'stops' must be a non-empty list of stops")
+        if not isinstance(raw_stops, list) or not raw_stops or len(raw_stops) > _MAX_STOPS:
+            raise UsageError(f"{where}: field 'stops' must be a non-empty list of at most {_MAX_STOPS} stops")
         traces: dict = {None: scenario.run()}
         for label, variant in variants.items():
             traces[label] = variant.run()
@@ -275,22 +280,23 @@ class Lesson:
 
 def _variants(value, base: Scenario, where: str) -> dict[str, Scenario]:
     """Variants of the base scenario: label -> overrides of kernel, refs, compressor, title."""
-    if not isinstance(value, dict):
-        raise UsageError(f"{where}: field 'variants' must map labels to overrides like {{\"kernel\": \"6.14\"}}")
+    if not isinstance(value, dict) or len(value) > _MAX_VARIANTS:
+        raise UsageError(f"{where}: field 'variants' must map at most {_MAX_VARIANTS} labels to overrides "
+                         f"like {{\"kernel\": \"6.14\"}}")
     out = {}
     for label, overrides in value.items():
         if not label.strip():
             raise UsageError(f"{where}: field 'variants': a label must be non-empty text")
         if not isinstance(overrides, dict) or not overrides or set(overrides) - _VARIANT_KEYS:
             raise UsageError(
-                f"{where}: field 'variants': variant {label!r} must be an object of "
-                f"{', '.join(sorted(_VARIANT_KEYS))}, not {overrides!r}")
+                f"{where}: field 'variants': variant {_show(label)} must be an object of "
+                f"{', '.join(sorted(_VARIANT_KEYS))}, not {_show(overrides)}")
         data = scenario_data(base)
         data.update(overrides)
         if "title" not in overrides:
             data["title"] = f"{base.title} ({label})"
         origin = base.origin
-        variant = Scenario.from_dict(data, where=f"{where}: variant {label!r}")
+        variant = Scenario.from_dict(data, where=f"{where}: variant {_show(label)}")
         variant.origin = origin
         out[label] = variant
     return out
@@ -311,24 +317,26 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
     """Resolve and check one stop; errors name the stop."""
     name = f"{where}: stop {number}"
     if not isinstance(raw, dict):
-        raise UsageError(f"{name} must be an object with 'at' and 'note', not {raw!r}")
+        raise UsageError(f"{name} must be an object with 'at' and 'note', not {_show(raw)}")
     unknown = sorted(set(raw) - _STOP_KEYS)
     if unknown:
-        raise UsageError(f"{name}: unknown field {unknown[0]!r}; accepted: {', '.join(sorted(_STOP_KEYS))}")
+        raise UsageError(f"{name}: unknown field {_show(unknown[0])}; accepted: {', '.join(sorted(_STOP_KEYS))}")
     if "at" not in raw:
         raise UsageError(f"{name}: field 'at' is missing: a step number, one of {', '.join(MARKS)}, or criteria like {{\"fn\": \"xa_store\"}}")
     for key in ("title", "note", "question", "answer"):
         if key in raw and not isinstance(raw[key], str):
-            raise UsageError(f"{name}: field {key!r} must be text, not {raw[key]!r}")
+            raise UsageError(f"{name}: field {_show(key)} must be text, not {_show(raw[key])}")
     if not raw.get("note", "").strip():
         raise UsageError(f"{name}: field 'note' must be non-empty text: what the teacher says at this step")
     question, answer = raw.get("question", ""), raw.get("answer", "")
     if bool(question.strip()) != bool(answer.strip()):
         raise UsageError(f"{name}: give both 'question' and 'answer', or neither")
     variant = raw.get("variant")
+    if variant is not None and not isinstance(variant, str):
+        raise UsageError(f"{name}: field 'variant' must be a variant's label (text), not {_show(variant)}")
     if variant is not None and variant not in traces:
         labels = [v for v in traces if v is not None]
-        raise UsageError(f"{name}: unknown variant {variant!r}; the lesson's variants are "
+        raise UsageError(f"{name}: unknown variant {_show(variant)}; the lesson's variants are "
                          f"{', '.join(map(repr, labels)) if labels else 'none'}")
     trace = traces[variant]
     try:
@@ -336,7 +344,7 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
     except UsageError as e:
         raise UsageError(f"{name}: field 'at': {e}") from None
     if step is None:
-        raise UsageError(f"{name}: 'at' {json.dumps(raw['at'])} matches no step of the trace "
+        raise UsageError(f"{name}: 'at' {_show(raw['at'])} matches no step of the trace "
                          f"({len(trace)} steps{', ' + repr(variant) if variant else ''})")
     expect = raw.get("expect", {})
     if not isinstance(expect, dict):
@@ -344,9 +352,9 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
     have = snapshot_ledger(trace.snapshots[step])
     for key, value in expect.items():
         if key not in have:
-            raise UsageError(f"{name}: field 'expect': unknown ledger name {key!r}; accepted: {', '.join(have)}")
+            raise UsageError(f"{name}: field 'expect': unknown ledger name {_show(key)}; accepted: {', '.join(have)}")
         if have[key] != value:
-            raise UsageError(f"{name}: field 'expect': {key} is {have[key]!r} at step {step}, not {value!r}")
+            raise UsageError(f"{name}: field 'expect': {key} is {_show(have[key])} at step {step}, not {_show(value)}")
     return Stop(number=number, step=step, note=raw["note"], title=raw.get("title", ""), question=question,
                 answer=answer, variant=variant, expect=dict(expect), at=raw["at"])
 
@@ -459,7 +467,7 @@ def load_lesson(name_or_path: str | os.PathLike) -> Lesson:
     if not path.exists() and os.sep not in text_name and not text_name.endswith(".json"):
         if not builtin.exists():
             names = ", ".join(p.stem for p in sorted(LESSON_DIR.glob("*.json")))
-            raise UsageError(f"no lesson {text_name!r}: not a file, and the built-in ones are {names}")
+            raise UsageError(f"no lesson {_show(text_name)}: not a file, and the built-in ones are {names}")
         path = builtin
     return Lesson.from_dict(read_json_file(path, "lesson"), where=str(path))
 

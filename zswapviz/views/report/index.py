@@ -17,9 +17,10 @@ from .notebooks import export_notebook
 from .page import esc, footer, page
 from .pages import render_html
 from .sections import as_trace
+from ...resources import notebooks_path
 
 #: The notebooks ``export_all`` exports.
-NOTEBOOK_DIR = Path(__file__).resolve().parents[3] / "notebooks"
+NOTEBOOK_DIR = notebooks_path()
 
 
 def _comparisons() -> dict[str, list[Variant]]:

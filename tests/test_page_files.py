@@ -116,7 +116,7 @@ def test_every_reader_refuses_a_fifo_the_same_way(tmp_path, capsys, reader):
         with pytest.raises(UsageError, match="FIFO"):
             Scenario(pages={"file": str(fifo)}, folio_pages=1)
     else:
-        from zswapviz.widgets import _read_page_file
+        from zswapviz.views.form import read_page_file as _read_page_file
 
         with pytest.raises(UsageError, match="FIFO"):
             _read_page_file(fifo)

@@ -8,7 +8,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from zswapviz.glossary import anchor, glossary_html, glossary_markdown, link_first_uses, term, terms, unlinked_first_uses
+from zswapviz.glossary import (
+    anchor,
+    glossary_html,
+    glossary_markdown,
+    link_first_uses,
+    term,
+    terms,
+    unlinked_first_uses,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("0[1-6]-*.ipynb"))

@@ -279,7 +279,7 @@ def test_every_question_of_every_lesson_has_an_answer_in_the_teachers_edition(le
 
 
 def _lesson_claims():
-    from zswapviz.lessons import LESSON_DIR, load_lesson
+    from zswapviz.lessons import LESSON_DIR
 
     out = []
     for path in sorted(LESSON_DIR.glob("*.json")):

@@ -61,7 +61,7 @@ def test_explains_before_it_shows_and_ends_with_questions(path):
         assert run <= 2, f"three code cells in a row at {cell.source[:50]!r}"
     last = cells[-1]
     assert last.cell_type == "markdown" and "Questions for a teacher" in last.source
-    assert len(re.findall(r"^\d+\.", last.source, flags=re.M)) >= 3
+    assert len(re.findall(r"^\d+\.", last.source, flags=re.MULTILINE)) >= 3
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ ALL_NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("0[1-6]-*.ipynb"))
 LAYOUT_WORDS = re.compile(r"\b(on the (right|left)|(top|bottom) (left|right)|\*\*(right|left|top|bottom)\*\*"
                           r"|below the (counters|explorer|plot)|(left|right|top|bottom) panel|panel on the"
                           r"|in (purple|red|green|orange)|(purple|red|green|orange|black|grey) (cells?|dots?|lines?|frame|ticks?))\b",
-                          re.I)
+                          re.IGNORECASE)
 
 
 def _markdown(path: Path) -> str:
@@ -154,7 +154,7 @@ def test_a_title_that_states_a_folio_size_states_the_size_it_runs(path):
     """A scenario titled "A N KiB ..." in a code cell runs a folio of N KiB (folio_pages x 4)."""
     cells = [c.source for c in read(path).cells if c.cell_type == "code"]
     for code in cells:
-        for m in re.finditer(r"Scenario\((?:[^()]|\([^()]*\)|\{[^{}]*\})*\)", code, re.S):
+        for m in re.finditer(r"Scenario\((?:[^()]|\([^()]*\)|\{[^{}]*\})*\)", code, re.DOTALL):
             call = m.group(0)
             size = re.search(r"title=\"[^\"]*?(\d+) (KiB|MiB)", call)
             pages = re.search(r"folio_pages=(\d+)", call)
@@ -178,7 +178,7 @@ def test_the_size_class_table_never_prints_negative_waste(kernel_dir, tmp_path, 
     NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     text = "".join(o.get("text", "") for c in nb.cells for o in c.outputs)
-    rows = re.findall(r"^\s*(\d+) bytes -> class\s+(\d+) bytes.*?(-?\d+) bytes unused", text, re.M)
+    rows = re.findall(r"^\s*(\d+) bytes -> class\s+(\d+) bytes.*?(-?\d+) bytes unused", text, re.MULTILINE)
     assert len(rows) >= 8, text
     assert all(int(unused) >= 0 for _, _, unused in rows), rows
     assert ("4096", "4096", "0") in rows

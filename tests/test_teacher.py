@@ -20,7 +20,12 @@ import pytest
 
 from zswapviz.errors import UsageError
 from zswapviz.lessons import check_claim
-from zswapviz.teacher import NOTEBOOK_ANSWERS, check_answer, notebook_answers, teacher_edition_text
+from zswapviz.teacher import (
+    NOTEBOOK_ANSWERS,
+    check_answer,
+    notebook_answers,
+    teacher_edition_text,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("0[1-6]-*.ipynb"))
@@ -31,7 +36,7 @@ def notebook_questions(path: Path) -> list[str]:
     text = nbformat.read(path, as_version=4).cells[-1].source
     body = text.split("Questions for a teacher", 1)[1]
     body = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", body)  # glossary links read as their words
-    items = re.split(r"^\d+\.\s+", body, flags=re.M)[1:]
+    items = re.split(r"^\d+\.\s+", body, flags=re.MULTILINE)[1:]
     return [" ".join(item.split()) for item in items]
 
 

@@ -95,7 +95,7 @@ def glossary_html() -> str:
 
 
 # code spans, links and plain text of a markdown text
-_SEGMENT = re.compile(r"(```.*?```|`[^`\n]*`|\[[^\]]*\]\([^)]*\))", re.S)
+_SEGMENT = re.compile(r"(```.*?```|`[^`\n]*`|\[[^\]]*\]\([^)]*\))", re.DOTALL)
 
 
 def _uses(source: str, word: str):

@@ -67,13 +67,13 @@ from .scenario import SCENARIO_DIR, Scenario, load_scenario, read_json_file
 from .trace import Trace
 
 __all__ = [
-    "Answer",
     "CLAIM_KEYS",
     "LEDGER_KEYS",
     "LESSON_DIR",
+    "MARKS",
+    "Answer",
     "Lesson",
     "LessonRunner",
-    "MARKS",
     "Stop",
     "builtin_lessons",
     "check_claim",

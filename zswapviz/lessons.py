@@ -417,7 +417,7 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
     except UsageError as e:
         raise UsageError(f"{name}: field 'at': {e}") from None
     if step is None:
-        raise UsageError(f"{name}: 'at' {_show(raw['at'])} matches no step of the trace "
+        raise UsageError(f"{name}: 'at' {json.dumps(raw['at'])} matches no step of the trace "
                          f"({len(trace)} steps{', ' + repr(variant) if variant else ''})")
     expect = raw.get("expect", {})
     if not isinstance(expect, dict):

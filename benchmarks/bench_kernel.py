@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [parse_folio_size(s) for s in (args.folio_size or ["2M", "64K", "4K"])]
     except UsageError as e:
         parser.error(str(e))
+    from zswapviz.kernel.lab import allow_live
+
+    allow_live()  # running this script is the request for live runs
     problem = lab_problem(max(sizes) * 4) or (None if all(lab_problem(s * 4) is None for s in sizes)
                                               else "a folio size asked for is not offered here")
     live = problem is None

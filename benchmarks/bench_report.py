@@ -1,17 +1,25 @@
-"""Size and export time of a 512-page folio's HTML report (budgets: 5 MB, 10 s).
+"""Size and export time of a 512-page folio's HTML report (budgets: 5 MB, 10 s), and peak memory.
+
+The memory part runs each case in its own process and reads that
+process's peak resident size (``wait4``): the report of 8 x 2 MiB folios
+(targets 10 s, 500 MB), ``simulate`` on a 1 GiB page file (target 200 MB,
+independent of the file's size), and recording and reporting the largest
+scenario accepted (65,536 pages; target 2 GB). ``--no-memory`` skips it.
 
 Measured in one process, cold (the first report pays matplotlib's import and
 the compressor's warm-up, as ``zswapviz report`` does) and warm, with the
 time split into recording the trace, encoding the per-step data, drawing
 the figures and rendering + writing the file.
 
-    .venv/bin/python benchmarks/bench_report.py [SCENARIO]
+    .venv/bin/python benchmarks/bench_report.py [SCENARIO] [--no-memory]
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -68,5 +76,61 @@ def main(name: str = "thp-2m") -> int:
     return 0 if size <= SIZE_BUDGET and cold <= TIME_BUDGET else 1
 
 
+MIB = 1 << 20
+#: (label, code run in a fresh process, time target s or None, memory target MB)
+_CASES = [
+    ("report, 8 x 2 MiB folios (4096 text pages)",
+     "from zswapviz import Scenario, report\n"
+     "report.export_html(Scenario(title='8 x 2 MiB', folio_pages=512, "
+     "pages={'kind': 'text', 'pages': 4096}), {out!r})", 10.0, 500),
+    ("simulate, 1 GiB page file (random pages, 64K folios)",
+     "from zswapviz.cli import main\nimport sys\n"
+     "sys.exit(main(['simulate', '--pages', {pages!r}, '--folio-size', '64K', '--json']))", None, 200),
+    ("record, largest scenario accepted (65536 pages, 2M folios)",
+     "from zswapviz import Scenario\n"
+     "Scenario(folio_pages=512, pages={'kind': 'text', 'pages': 65536}).run()", None, 2048),
+    ("report, largest scenario accepted (65536 pages, 2M folios)",
+     "from zswapviz import Scenario, report\n"
+     "report.export_html(Scenario(title='largest', folio_pages=512, "
+     "pages={'kind': 'text', 'pages': 65536}), {out!r})", None, 2048),
+]
+
+
+def _measure(code: str) -> tuple[float, float, int]:
+    """Run *code* in a fresh interpreter; return (seconds, peak RSS in MB, exit status)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - t, usage.ru_maxrss / 1024, proc.returncode
+
+
+def memory() -> int:
+    """Peak memory and time of the cases above, each in its own process."""
+    from zswapviz.pages import make_pages
+
+    worst = 0
+    with tempfile.TemporaryDirectory() as d:
+        pages = Path(d) / "1g.pages"
+        block = make_pages("random", 4096)  # 16 MiB, written 64 times
+        with open(pages, "wb") as f:
+            for _ in range(64):
+                f.write(block)
+        print("\npeak memory, each case in a fresh process (make bench)")
+        for label, code, t_target, mb_target in _CASES:
+            seconds, mb, status = _measure(code.format(out=str(Path(d) / "r.html"), pages=str(pages)))
+            ok = status == 0 and mb <= mb_target and (t_target is None or seconds <= t_target)
+            worst |= not ok
+            t_note = f" (target {t_target:.0f} s)" if t_target else ""
+            print(f"  {label:60s} {seconds:7.1f} s{t_note}  {mb:7.0f} MB (target {mb_target} MB)"
+                  f"  {'OK' if ok else 'OVER' if status == 0 else f'FAILED ({status})'}")
+    return 1 if worst else 0
+
+
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:]))
+    args = [a for a in sys.argv[1:] if a != "--no-memory"]
+    status = main(*args)
+    if "--no-memory" not in sys.argv[1:]:
+        status |= memory()
+    sys.exit(status)

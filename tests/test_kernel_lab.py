@@ -67,6 +67,7 @@ def test_every_setting_is_restored_after_a_run():
 CHILD = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})
+    import numpy  # its OpenBLAS worker threads do not block signals: the case that once broke the restore
     from zswapviz.kernel import KernelLab
     from zswapviz.pages import make_pages
     with KernelLab(64, max_pool_percent=9) as lab:
@@ -77,14 +78,19 @@ CHILD = textwrap.dedent("""
 
 @pytest.mark.kernel
 @pytest.mark.parametrize("via", ["api", "cli"])
-@pytest.mark.parametrize("stage", ["setup", "pageout"])
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("stage", ["setup", "pageout", "restore"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_interrupted_run_restores_everything(tmp_path, stage, sig, via):
-    """A run (KernelLab or ``zswapviz lab run``) interrupted in set-up or before reclaim restores every setting."""
+    """A run (KernelLab or ``zswapviz lab run``) signalled in set-up, before reclaim or while restoring restores every setting.
+
+    The API child has imported numpy, whose OpenBLAS threads take signals the
+    main thread blocks; the lab's own folder is left empty (no journal, no
+    temporary journal, no swap file).
+    """
     need_lab(64)
     before = settled_snapshot()
     marker = tmp_path / "reached"
-    env = dict(os.environ, **{HOOK_ENV: f"{stage}:{marker}"})
+    env = dict(os.environ, **{HOOK_ENV: f"{stage}:{marker}", lab.LIVE_ENV: "1"})
     if via == "api":
         argv = [sys.executable, "-c", CHILD.format(root=str(ROOT))]
     else:
@@ -102,6 +108,7 @@ def test_interrupted_run_restores_everything(tmp_path, stage, sig, via):
         paused = system_snapshot()
         assert ours(paused), "the lab's swap device should exist at the hook"
         assert paused["params"]["max_pool_percent"] == "9"
+        assert paused["journal_left"]
         child.send_signal(sig)
         out, err = child.communicate(timeout=60)
     finally:
@@ -113,12 +120,13 @@ def test_interrupted_run_restores_everything(tmp_path, stage, sig, via):
         assert "finished" not in out
     else:
         assert out == "", "an interrupted lab run must print no result"
-        assert child.returncode == (130 if sig == signal.SIGINT else 128 + signal.SIGTERM)
+        assert child.returncode == (130 if sig == signal.SIGINT else 128 + sig)
         if sig == signal.SIGINT:
             assert err.strip().splitlines()[-1] == "zswapviz: interrupted", err
     after = settled_snapshot()
     assert after == before, err
-    assert not ours(after)
+    assert not ours(after) and after["lab_files"] == []
+    assert "Warning" not in err, err
 
 
 def test_non_root_is_refused_with_one_sentence(monkeypatch):

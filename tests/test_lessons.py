@@ -256,3 +256,83 @@ def test_every_lesson_file_is_valid_json_with_notes():
     for f in files:
         data = json.loads(f.read_text())
         assert all(stop["note"].strip() for stop in data["stops"]), f
+
+
+def test_eight_lessons_cover_notebooks_01_to_05_and_the_race(lessons):
+    """At least 8 lessons ship; together they go with notebooks 01-05, and one runs the writeback race."""
+    assert len(lessons) >= 8
+    assert {lesson.notebook[:2] for lesson in lessons.values()} >= {"01", "02", "03", "04", "05"}
+    race = [lesson for lesson in lessons.values()
+            if any(t.meta and any(s.phase == "writeback" for s in t.steps) for t in lesson.traces.values())]
+    assert race, "no lesson runs writeback between the steps of a store"
+    assert any(lesson.trace(v).world.violations for lesson in race for v in lesson.traces)
+    assert any(not lesson.trace(v).world.violations for lesson in race for v in lesson.traces)
+
+
+def test_every_question_of_every_lesson_has_an_answer_in_the_teachers_edition(lessons):
+    """Lesson.answers lists each stop that asks a question, with its answer; most carry a claim the model checks."""
+    answers = [a for lesson in lessons.values() for a in lesson.answers]
+    questions = [s for lesson in lessons.values() for s in lesson.stops if s.question]
+    assert len(answers) == len(questions) >= 20
+    assert all(a.answer.strip() and a.question.strip() for a in answers)
+    assert sum(1 for a in answers if a.claims) >= 0.75 * len(answers)
+
+
+def _lesson_claims():
+    from zswapviz.lessons import LESSON_DIR
+
+    out = []
+    for path in sorted(LESSON_DIR.glob("*.json")):
+        for stop in json.loads(path.read_text())["stops"]:
+            if stop.get("answer_check"):
+                out.append(pytest.param(path.stem, stop, id=f"{path.stem}-{stop.get('title', '')[:30]}"))
+    return out
+
+
+@pytest.mark.parametrize("name, raw", _lesson_claims())
+def test_each_lesson_answer_claim_holds_and_a_changed_value_is_caught(lessons, name, raw):
+    """Each answer's claim is run against the model; the same claim with one value changed must fail."""
+    from zswapviz.lessons import check_claim
+
+    lesson = lessons[name]
+    stop = next(s for s in lesson.stops if s.at == raw["at"] and s.note == raw["note"])
+    claim = dict(stop.answer_check)
+    check_claim(claim, lesson.traces, where=name)
+    key, value = next(iter(claim["expect"].items()))
+    wrong = dict(claim, expect={key: (value + 1) if isinstance(value, int) else ["not", value]})
+    with pytest.raises(UsageError, match=f"{key} is"):
+        check_claim(wrong, lesson.traces, where=name)
+
+
+@pytest.mark.parametrize("claim, words", [
+    ({"at": "end"}, "field 'expect'"),
+    ({"scenario": "demo", "expect": {"nope": 1}}, "unknown name 'nope'"),
+    ({"scenario": "demo", "at": {"fn": "no_such"}, "expect": {"stored_pages": 0}}, "matches no step"),
+    ({"expect": {"stored_pages": 0}}, "give a 'scenario'"),
+    ({"scenario": "demo", "expect": {"stored_pages": 0}, "colour": 1}, "unknown field 'colour'"),
+])
+def test_a_malformed_claim_is_a_sentence(claim, words):
+    """A claim without values, with an unknown name or a selector that matches nothing is a UsageError."""
+    from zswapviz.lessons import check_claim
+
+    with pytest.raises(UsageError, match=words):
+        check_claim(claim)
+
+
+def test_an_answer_check_that_does_not_hold_stops_the_lesson_loading():
+    """A lesson whose answer claims a wrong value fails to load, naming the stop."""
+    stops = [{"at": "failure", "note": "n", "question": "q?", "answer": "a",
+              "answer_check": {"at": "end", "expect": {"pswpout": 3}}}]
+    with pytest.raises(UsageError, match=r"stop 1: field 'answer_check'.*pswpout is 16"):
+        Lesson.from_dict(_lesson(stops=stops), where="my-lesson.json")
+
+
+def test_a_variant_may_change_the_faults_and_limits():
+    """Variants override faults and limits as well as kernel, refs and compressor."""
+    lesson = Lesson.from_dict(_lesson(variants={"kmem": {"faults": {"2": "kmemcache"}},
+                                                "full": {"faults": {}, "max_pool_percent": 0}},
+                                      stops=[{"at": "failure", "variant": "kmem", "note": "x",
+                                              "expect": {"fn": "zswap_entry_cache_alloc", "page": 2}},
+                                             {"at": "end", "variant": "full", "note": "y",
+                                              "expect": {"pool_limit_hit": 1, "result": "disk"}}]))
+    assert lesson.variants["kmem"].faults == {2: "kmemcache"}

@@ -452,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"see --list", file=sys.stderr)
             return 2
         cases = [c for c in cases if c.name in args.only]
+    from zswapviz.kernel.lab import allow_live
+
+    allow_live()  # running this script is the request for live runs
     problem = lab_problem() or (zram_problem() if any(isinstance(c, ZramCase) for c in cases) else None)
     if problem:
         print(f"record_kernel_runs: error: {problem}", file=sys.stderr)

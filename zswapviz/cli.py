@@ -119,6 +119,10 @@ def _build_parser() -> _Parser:
     demo.add_argument("--source", action="store_true", help="print each step's line of the release's listing beside it")
     sim.set_defaults(func=_simulate)
     demo.set_defaults(func=_demo)
+    nbs = sub.add_parser("notebooks", help="copy the teaching notebooks into a folder (from a checkout or "
+                                         "an installed package)")
+    nbs.add_argument("folder", metavar="DIR", help="where to copy them (created if missing)")
+    nbs.set_defaults(func=_notebooks)
     _add_module_commands(sub)
     return parser
 
@@ -147,7 +151,7 @@ def _add_module_commands(sub) -> None:
 def _simulate(args) -> int:
     from .compress import get_compressor
     from .faults import Faults
-    from .pages import load_pages
+    from .pages import iter_page_file, page_file_pages
     from .profiles import check_refs, get_profile
     from .simulate import simulate
 
@@ -155,8 +159,8 @@ def _simulate(args) -> int:
     check_refs(args.refs, args.kernel)
     get_compressor(args.compressor)
     faults = Faults.parse(args.fail)
-    data = load_pages(args.pages)
-    total = len(data) // 4096
+    # Streamed: one chunk of whole folios in memory at a time, whatever the file's size.
+    total = page_file_pages(args.pages)
     if total % args.folio_size:
         raise UsageError(
             f"page file {args.pages!r} has {total} pages, which do not fill whole folios of "
@@ -165,7 +169,8 @@ def _simulate(args) -> int:
     faults.check_range(total)
     progress = _progress_bar() if sys.stderr.isatty() and total >= 16384 else None
     result = simulate(
-        data, args.folio_size, kernel=args.kernel, refs=args.refs, compressor=args.compressor,
+        iter_page_file(args.pages, chunk_pages=max(args.folio_size, 2048)), args.folio_size,
+        total_pages=total, kernel=args.kernel, refs=args.refs, compressor=args.compressor,
         max_pool_percent=args.max_pool_percent, accept_threshold_percent=args.accept_threshold_percent,
         total_ram_pages=args.total_ram_pages or machine_total_ram_pages(), faults=faults,
         root_cgroup=args.root_cgroup, progress=progress,
@@ -213,6 +218,26 @@ def format_summary(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _notebooks(args) -> int:
+    from .outputs import write_output
+    from .resources import notebooks_path
+
+    folder = args.folder
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        raise UsageError(f"cannot copy the notebooks into {folder!r}: it is not a folder")
+    sources = sorted(notebooks_path().glob("*.ipynb"))
+    if not sources:
+        raise UsageError(f"no notebooks found in {str(notebooks_path())!r}")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create the folder {folder!r}: {e.strerror or e}") from None
+    for src in sources:
+        write_output(os.path.join(folder, src.name), src.read_bytes(), example="01-walkthrough.ipynb")
+    print(f"copied {len(sources)} notebooks into {folder}; open them with: jupyter lab {folder}")
+    return 0
+
+
 def _demo(args) -> int:
     from .compress import get_compressor
     from .profiles import get_profile
@@ -240,8 +265,82 @@ def _demo(args) -> int:
     return 0
 
 
+def one_line(text: str) -> str:
+    """*text* with line breaks and other unprintable characters escaped, so it stays one line.
+
+    >>> one_line("bad value 'a\\nb\\x85'")
+    "bad value 'a\\\\nb\\\\x85'"
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    SIGTERM and SIGHUP end it like Ctrl-C does: by an exception (SystemExit
+    with status 128 + the signal), so every clean-up runs (temporary files,
+    the kernel lab's restore).
+    """
+    import signal
+    import threading
+
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) == signal.SIG_DFL:
+                handlers[sig] = signal.signal(sig, _exit_on_signal)
+    try:
+        return _main(argv)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _stdout_failed(e: OSError) -> int:
+    """Say in one line that the output could not be written; keep Python's exit flush quiet."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    print(f"zswapviz: error: cannot write to standard output: {e.strerror or e}", file=sys.stderr)
+    return 2
+
+
+def _main(argv: list[str] | None) -> int:
+    if sys.stdout is None or getattr(sys.stdout, "closed", False):
+        if sys.stderr is not None:
+            print("zswapviz: error: standard output is closed, so nothing can be printed; "
+                  "redirect it to a file or /dev/null instead", file=sys.stderr)
+        return 2
+    try:
+        status = _run(argv)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            return _stdout_failed(e)
+        return status
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as e:
+        try:
+            sys.stdout.flush()
+        except OSError as out:
+            return _stdout_failed(out)
+        if e.filename is None:  # print() itself failed: the output, not a file
+            return _stdout_failed(e)
+        where = f" ({e.filename})"
+        print(f"zswapviz: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         parser = _build_parser()
         args = parser.parse_args(argv)
@@ -252,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         return func(args)
     except UsageError as e:
         sys.stdout.flush()
-        print(f"zswapviz: error: {e}", file=sys.stderr)
+        print(f"zswapviz: error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("zswapviz: interrupted", file=sys.stderr)

@@ -31,18 +31,24 @@ class Faults:
     def __init__(self, by_page: Mapping[int, str] | None = None) -> None:
         by_page = dict(by_page or {})
         for page, kind in by_page.items():
-            if kind not in FAULT_KINDS:
+            if not isinstance(kind, str) or kind not in FAULT_KINDS:
                 raise UsageError(
-                    f"unknown fault kind {kind!r}; accepted: {', '.join(FAULT_KINDS)}"
+                    f"unknown fault kind {str(kind)[:40]!r}; accepted: {', '.join(FAULT_KINDS)}"
                 )
-            if not isinstance(page, int) or page < 0:
+            if not isinstance(page, int) or isinstance(page, bool) or page < 0:
                 raise UsageError(f"fault page must be a page number of 0 or more, not {page!r}")
         self.by_page = by_page
 
     @classmethod
     def parse(cls, specs: Iterable[str]) -> "Faults":
-        """Build from ``PAGE:KIND`` strings (the ``--fail`` option)."""
-        return cls(dict(parse_fault(s) for s in specs))
+        """Build from ``PAGE:KIND`` strings (the ``--fail`` option); one page given two kinds is refused."""
+        by_page: dict[int, str] = {}
+        for spec in specs:
+            page, kind = parse_fault(spec)
+            if page in by_page and by_page[page] != kind:
+                raise UsageError(f"page {page} is given two faults, {by_page[page]} and {kind}; give one")
+            by_page[page] = kind
+        return cls(by_page)
 
     def check_range(self, nr_pages: int) -> None:
         """Raise UsageError if a fault names a page past the run's last page."""
@@ -72,10 +78,14 @@ def parse_fault(spec: str) -> tuple[int, str]:
     page, sep, kind = str(spec).partition(":")
     page = page.strip()
     if not sep or not (page.isascii() and page.isdigit()):
+        shown = spec if len(str(spec)) <= 60 else str(spec)[:60] + "..."
         raise UsageError(
-            f"bad fault {spec!r}; write PAGE:KIND, e.g. 5:compress_fail, with KIND one of "
+            f"bad fault {shown!r}; write PAGE:KIND, e.g. 5:compress_fail, with KIND one of "
             f"{', '.join(FAULT_KINDS)}"
         )
+    if len(page.lstrip("0")) > 6:
+        raise UsageError(f"fault page {page[:20]}{'...' if len(page) > 20 else ''} is out of range; "
+                         f"a run has at most 65536 pages")
     if kind not in FAULT_KINDS:
-        raise UsageError(f"unknown fault kind {kind!r}; accepted: {', '.join(FAULT_KINDS)}")
+        raise UsageError(f"unknown fault kind {kind[:40]!r}; accepted: {', '.join(FAULT_KINDS)}")
     return int(page), kind

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import random
-from typing import Callable, Mapping
+import stat
+from typing import Callable, Iterator, Mapping
 
 from .errors import UsageError
 
@@ -22,8 +23,10 @@ __all__ = [
     "PAGE_KINDS",
     "PAGE_SIZE",
     "is_zero_page",
+    "iter_page_file",
     "load_pages",
     "make_pages",
+    "page_file_pages",
     "pages_from_recipe",
     "split_pages",
 ]
@@ -173,25 +176,133 @@ def pages_from_recipe(recipe: Mapping) -> bytes:
         ) from None
 
 
-def load_pages(path: str | os.PathLike) -> bytes:
-    """Read a page file: raw bytes whose length is a whole number of pages."""
+def _open_page_file(path: str | os.PathLike) -> tuple[int, int]:
+    """Open a page file for reading; return ``(fd, size)``, or refuse it in one sentence.
+
+    Only a regular file is a page file: a device (``/dev/zero`` never ends),
+    a FIFO (it would wait for a writer forever; it is opened without
+    waiting), a socket or a folder is refused with the reason. An empty file
+    or one that is not a whole number of pages is refused too. A sparse
+    file is a regular file: it is read like any other, in chunks.
+    """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes) or not os.fspath(path):
+        raise UsageError(f"a page file is a path, not {path!r}")
+    name = os.fspath(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise UsageError(f"page file {os.fspath(path)!r} does not exist") from None
+        raise UsageError(f"page file {name!r} does not exist") from None
     except IsADirectoryError:
-        raise UsageError(f"page file {os.fspath(path)!r} is a directory, not a file") from None
-    except OSError as e:
-        raise UsageError(f"page file {os.fspath(path)!r} cannot be read ({e.strerror})") from None
-    if not data:
-        raise UsageError(f"page file {os.fspath(path)!r} is empty; it must hold at least one 4096-byte page")
-    if len(data) % PAGE_SIZE:
-        raise UsageError(
-            f"page file {os.fspath(path)!r} is {len(data)} bytes, not a multiple "
-            f"of the page size {PAGE_SIZE}"
-        )
-    return data
+        raise UsageError(f"page file {name!r} is a directory, not a file") from None
+    except (OSError, ValueError) as e:
+        raise UsageError(f"page file {name!r} cannot be read ({getattr(e, 'strerror', None) or e})") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"page file {name!r} is a directory, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                    else "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket")
+            raise UsageError(f"page file {name!r} is {kind}, not a regular file; zswapviz reads pages only "
+                             f"from regular files, whose size says how many pages they hold")
+        if st.st_size == 0:
+            raise UsageError(f"page file {name!r} is empty; it must hold at least one 4096-byte page")
+        if _xz(name):
+            pass  # its pages are counted as it is decompressed
+        elif st.st_size % PAGE_SIZE:
+            raise UsageError(f"page file {name!r} is {st.st_size} bytes, not a multiple "
+                             f"of the page size {PAGE_SIZE}")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st.st_size
+
+
+def _xz(name: str) -> bool:
+    return name.endswith(".xz")
+
+
+def page_file_pages(path: str | os.PathLike) -> int:
+    """How many pages the page file at *path* holds (refused as :func:`load_pages` does).
+
+    A raw file is not read (its size says it); an ``.xz`` file is
+    decompressed chunk by chunk to count them.
+    """
+    fd, size = _open_page_file(path)
+    os.close(fd)
+    if _xz(os.fspath(path)):
+        return sum(len(chunk) for chunk in iter_page_file(path)) // PAGE_SIZE
+    return size // PAGE_SIZE
+
+
+def iter_page_file(path: str | os.PathLike, chunk_pages: int = 512) -> Iterator[bytes]:
+    """Read a page file in chunks of *chunk_pages* pages (the last may be shorter), never whole.
+
+    Peak memory is one chunk whatever the file's size. The file is checked
+    first (see :func:`load_pages`); a file that changes size while it is
+    read is refused.
+    """
+    if not isinstance(chunk_pages, int) or chunk_pages < 1:
+        raise UsageError(f"chunk_pages must be a whole number of at least 1, not {chunk_pages!r}")
+    fd, size = _open_page_file(path)
+    name = os.fspath(path)
+    if _xz(name):
+        yield from _iter_xz(fd, name, chunk_pages * PAGE_SIZE)
+        return
+    with os.fdopen(fd, "rb") as f:
+        left = size
+        while left:
+            want = min(left, chunk_pages * PAGE_SIZE)
+            chunk = f.read(want)  # a buffered read returns all *want* bytes unless the file ends
+            if len(chunk) != want:
+                raise UsageError(f"page file {name!r} became shorter while it was read")
+            left -= want
+            yield chunk
+
+
+def _iter_xz(fd: int, name: str, chunk_bytes: int) -> Iterator[bytes]:
+    """Decompress an ``.xz`` page file from *fd* in chunks of *chunk_bytes*; the total must be whole pages."""
+    import lzma
+
+    total = 0
+    with os.fdopen(fd, "rb") as raw:
+        try:
+            with lzma.open(raw) as f:
+                while True:
+                    chunk = f.read(chunk_bytes)
+                    if not chunk:
+                        break
+                    total += len(chunk)
+                    if len(chunk) % PAGE_SIZE:
+                        raise UsageError(f"page file {name!r} does not hold whole 4096-byte pages")
+                    yield chunk
+        except (lzma.LZMAError, EOFError) as e:
+            raise UsageError(f"page file {name!r} is damaged ({e})") from None
+    if not total:
+        raise UsageError(f"page file {name!r} is empty; it must hold at least one 4096-byte page")
+
+
+def load_pages(path: str | os.PathLike, max_pages: int | None = None, *, first: int | None = None) -> bytes:
+    """Read a whole page file: a regular file whose length is a whole number of pages (``.xz``: once decompressed).
+
+    Refuses, in one sentence, what is not a regular file (devices, FIFOs,
+    sockets, folders), an empty file, a length that is not whole pages, and
+    (with *max_pages*) a file of more pages than that. With *first*, only
+    the first that many pages are read. For files of any size use
+    :func:`iter_page_file`.
+    """
+    out, pages = [], 0
+    for chunk in iter_page_file(path):
+        if first is not None and pages + len(chunk) // PAGE_SIZE >= first:
+            out.append(chunk[:(first - pages) * PAGE_SIZE])
+            break
+        pages += len(chunk) // PAGE_SIZE
+        if max_pages is not None and pages > max_pages:
+            raise UsageError(f"page file {os.fspath(path)!r} holds more than {max_pages} pages, "
+                             f"the most taken here")
+        out.append(chunk)
+    return b"".join(out)
 
 
 def split_pages(data: bytes) -> list[bytes]:

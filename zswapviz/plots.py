@@ -48,6 +48,7 @@ __all__ = [
     "draw_ledger",
     "draw_occupancy",
     "draw_occupancy_timeline",
+    "occupancy_raster",
     "draw_pool_pages",
     "draw_refcounts",
     "draw_rollback",
@@ -71,26 +72,81 @@ _FAIL = "#c62828"
 _FUTURE = dict(facecolor="white", alpha=0.6, edgecolor="none", zorder=5)
 
 
-def _state_matrix(trace: Trace) -> np.ndarray:
-    """Cell state codes, one row per page of the window, one column per step."""
-    n = len(trace.snapshots[0].cells) if trace.snapshots else 0
-    out = np.zeros((n, len(trace)), dtype=np.int8)
-    last_cells = None
-    col = None
-    for k, snap in enumerate(trace.snapshots):
-        if snap.cells is not last_cells:
-            col = np.fromiter((_CODE[c.state] for c in snap.cells), dtype=np.int8, count=n)
-            last_cells = snap.cells
-        out[:, k] = col
-    return out
+#: The occupancy timeline's raster is at most this many step columns and page rows:
+#: more than a figure shows, and bounded whatever the trace's size.
+TIMELINE_MAX_STEPS = 1600
+TIMELINE_MAX_PAGES = 512
+
+
+def _cell_codes(chunk) -> np.ndarray:
+    return np.fromiter((_CODE[c.state] for c in chunk), dtype=np.int8, count=len(chunk))
+
+
+def occupancy_raster(trace: Trace, max_steps: int = TIMELINE_MAX_STEPS,
+                     max_pages: int = TIMELINE_MAX_PAGES) -> tuple[np.ndarray, int, int]:
+    """Cell state codes over the steps, at most *max_pages* rows by *max_steps* columns.
+
+    Returns ``(raster, steps_per_column, pages_per_row)``. Column *j* shows
+    the state after the last step of its run of steps; row *i* a band of
+    pages, in the state most of them are in (ties: the lower code). Only the
+    32-page chunks of the snapshots that changed since the previous column
+    are decoded, so time is linear in steps (plus columns x chunks) and
+    memory is the raster's, bounded, however long the trace or wide the run.
+    """
+    snaps = trace.snapshots
+    steps = len(snaps)
+    n = len(snaps[0].cells) if steps else 0
+    if not steps or not n:
+        return np.zeros((max(n, 1), max(steps, 1)), dtype=np.int8), 1, 1
+    cols = min(steps, max_steps)
+    per_col = -(-steps // cols)
+    cols = -(-steps // per_col)
+    per_row = -(-n // max_pages)
+    rows = -(-n // per_row)
+    nstates = len(CELL_STATES)
+    band = np.arange(n) // per_row * nstates
+    state = np.zeros(n, dtype=np.int8)
+    out = np.zeros((rows, cols), dtype=np.int8)
+    prev = None
+    for j in range(cols):
+        cells = snaps[min((j + 1) * per_col, steps) - 1].cells
+        chunks = getattr(cells, "chunks", None)
+        if chunks is None:  # a plain sequence of cells
+            state[:] = _cell_codes(list(cells))
+        elif prev is None:
+            state[:] = np.concatenate([_cell_codes(c) for c in chunks])[:n]
+        elif cells is not prev:
+            for ci, (a, b) in enumerate(zip(prev.chunks, chunks)):
+                if a is not b:
+                    lo = ci << 5
+                    state[lo:lo + len(b)] = _cell_codes(b)[:n - lo]
+        prev = cells if chunks is not None else None
+        if per_row == 1:
+            out[:, j] = state
+        else:
+            counts = np.bincount(band + state, minlength=rows * nstates).reshape(rows, nstates)
+            out[:, j] = counts.argmax(axis=1)
+    return out, per_col, per_row
 
 
 def draw_occupancy_timeline(ax, trace: Trace, current: int | None = None):
-    """Draw every slot's state over every step; return (image, marker line)."""
-    image = ax.imshow(_state_matrix(trace), aspect="auto", interpolation="nearest",
-                      cmap=_CMAP, vmin=0, vmax=len(CELL_STATES) - 1, origin="lower")
-    ax.set_xlabel("step")
-    ax.set_ylabel("page of the folio (swap offset - first)")
+    """Draw every slot's state over every step; return (image, marker line).
+
+    Long or wide traces are drawn from a bounded raster
+    (:func:`occupancy_raster`): memory and time do not grow with pages x steps.
+    """
+    raster, per_col, per_row = occupancy_raster(trace)
+    steps = max(len(trace), 1)
+    n = raster.shape[0] * per_row
+    pages = len(trace.snapshots[0].cells) if trace.snapshots else n
+    image = ax.imshow(raster, aspect="auto", interpolation="nearest", cmap=_CMAP, vmin=0,
+                      vmax=len(CELL_STATES) - 1, origin="lower",
+                      extent=(-0.5, raster.shape[1] * per_col - 0.5, -0.5, n - 0.5))
+    ax.set_xlim(-0.5, steps - 0.5)
+    ax.set_ylim(-0.5, pages - 0.5)
+    ax.set_xlabel("step" if per_col == 1 else f"step ({per_col} steps per column)")
+    ax.set_ylabel("page of the folio (swap offset - first)" if per_row == 1
+                  else f"page (bands of {per_row}: most common state)")
     marker = ax.axvline(current if current is not None else -1, color="black", lw=1)
     return image, marker
 

@@ -29,11 +29,12 @@ from .pages import PAGE_KINDS, load_pages, make_pages, pages_from_recipe, split_
 from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
 from .store import swap_writepage
 from .trace import Trace, record
+from .resources import data_path
 
 __all__ = ["SCENARIO_DIR", "Scenario", "builtin_scenarios", "ledger", "load_scenario", "read_json_file"]
 
 #: Where the built-in scenario files live.
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+SCENARIO_DIR = data_path("scenarios")
 _MAX_PAGES = 1 << 16
 
 
@@ -73,64 +74,88 @@ class Scenario:
 
     # -- files -----------------------------------------------------------------
 
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self, where: str | None = None) -> "Scenario":
+        """Check and normalise every field, as a scenario file's are; return the scenario.
+
+        The one validator: :meth:`from_dict` (files), the Python API
+        (``Scenario(...)``, checked on creation) and :meth:`run` (fields
+        changed since) all come here, so each gets the same plain
+        :class:`~zswapviz.errors.UsageError`: ``<where>: field 'x': ...``.
+        """
+        where = where or (self.origin if isinstance(self.origin, str) and self.origin else "Scenario")
+        if not isinstance(self.origin, str):
+            raise UsageError(f"{where}: field 'origin' must be text, not {_show(self.origin)}")
+        self.title = _text({"title": self.title}, "title", "", where)
+        self.notes = _text({"notes": self.notes}, "notes", "", where)
+        self.folio_pages = _int({"folio_pages": self.folio_pages}, "folio_pages", 1, 512, where)
+        try:
+            folio_order_for_pages(self.folio_pages)
+        except ValueError as e:
+            raise UsageError(f"{where}: field 'folio_pages': {e}") from None
+        self.pages = _pages(self.pages, where)
+        self.kernel = _choice({"kernel": self.kernel}, "kernel", "", KERNEL_NAMES, where)
+        self.refs = _choice({"refs": self.refs}, "refs", "", tuple(REF_STRATEGIES), where)
+        try:
+            check_refs(self.refs, self.kernel)
+        except UsageError as e:
+            raise UsageError(f"{where}: field 'refs': {e}") from None
+        self.compressor = _choice({"compressor": self.compressor}, "compressor", "", COMPRESSOR_NAMES, where)
+        self.faults = _faults(self.faults, where)
+        self.stale = _stale(self.stale, where)
+        for name in ("enabled", "root_cgroup", "zswap_writeback"):
+            if not isinstance(getattr(self, name), bool):
+                raise UsageError(f"{where}: field {name!r} must be true or false, not {_show(getattr(self, name))}")
+        self.max_pool_percent = _int({"v": self.max_pool_percent}, "max_pool_percent", 0, 100, where, key="v")
+        self.accept_threshold_percent = _int({"v": self.accept_threshold_percent}, "accept_threshold_percent",
+                                             0, 100, where, key="v")
+        self.total_ram_pages = _int({"v": self.total_ram_pages}, "total_ram_pages", 1, 1 << 40, where, key="v")
+        if self.zswap_max_pages is not None:
+            self.zswap_max_pages = _int({"v": self.zswap_max_pages}, "zswap_max_pages", 0, 1 << 40, where, key="v")
+        inter = self.interleave
+        if not isinstance(inter, list) or len(inter) > _MAX_LIST or not all(isinstance(i, dict) for i in inter):
+            raise UsageError(f"{where}: field 'interleave' must be a list of at most {_MAX_LIST} objects, "
+                             f"not {_show(inter)}")
+        from .interleave import Interleaving
+        for i, spec in enumerate(inter):
+            Interleaving.from_dict(spec, f"{where}: field 'interleave'[{i}]")
+        self._check_ranges(where)
+        return self
+
     @classmethod
     def from_dict(cls, data: dict, where: str = "scenario") -> "Scenario":
-        """Build a scenario from parsed JSON, checking every field."""
+        """Build a scenario from parsed JSON, checking every field (:meth:`validate`)."""
+        if not isinstance(where, str):
+            where = "scenario"
         if not isinstance(data, dict):
             raise UsageError(f"{where}: a scenario is a JSON object of fields, not {type(data).__name__}")
         known = {f.name for f in fields(cls)} | {"folio_size"}
-        unknown = sorted(set(data) - known)
+        unknown = sorted((k for k in data if k not in known), key=str)
         if unknown:
-            raise UsageError(f"{where}: unknown field {unknown[0]!r}; accepted: {', '.join(sorted(known - {'origin'}))}")
-        s = cls(origin=where)
-        s.title = _text(data, "title", s.title, where)
-        s.notes = _text(data, "notes", "", where)
+            raise UsageError(f"{where}: unknown field {_show(unknown[0])}; accepted: "
+                             f"{', '.join(sorted(known - {'origin'}))}")
+        kwargs = {k: v for k, v in data.items() if k not in ("folio_size", "origin")}
         if "folio_size" in data and "folio_pages" in data:
             raise UsageError(f"{where}: give folio_size or folio_pages, not both")
         if "folio_size" in data:
             from .cli import parse_folio_size
+            if not isinstance(data["folio_size"], (str, int)) or isinstance(data["folio_size"], bool) \
+                    or len(str(data["folio_size"])) > 12:
+                raise UsageError(f"{where}: field 'folio_size' must be a size such as \"64K\", "
+                                 f"not {_show(data['folio_size'])}")
             try:
-                s.folio_pages = parse_folio_size(str(data["folio_size"]))
+                kwargs["folio_pages"] = parse_folio_size(str(data["folio_size"]))
             except UsageError as e:
                 raise UsageError(f"{where}: field 'folio_size': {e}") from None
-        elif "folio_pages" in data:
-            s.folio_pages = _int(data, "folio_pages", 1, 512, where)
-            try:
-                folio_order_for_pages(s.folio_pages)
-            except ValueError as e:
-                raise UsageError(f"{where}: field 'folio_pages': {e}") from None
-        s.pages = _pages(data.get("pages", {"kind": "text", "pages": s.folio_pages}), where)
-        s.kernel = _choice(data, "kernel", s.kernel, KERNEL_NAMES, where)
-        s.refs = _choice(data, "refs", s.refs, tuple(REF_STRATEGIES), where)
-        try:
-            check_refs(s.refs, s.kernel)
-        except UsageError as e:
-            raise UsageError(f"{where}: field 'refs': {e}") from None
-        s.compressor = _choice(data, "compressor", s.compressor, COMPRESSOR_NAMES, where)
-        s.faults = _faults(data.get("faults", {}), where)
-        stale = data.get("stale", [])
-        if not isinstance(stale, list) or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in stale):
-            raise UsageError(f"{where}: field 'stale' must be a list of page numbers (0 or more), not {stale!r}")
-        s.stale = stale
-        for name in ("enabled", "root_cgroup", "zswap_writeback"):
-            if name in data:
-                if not isinstance(data[name], bool):
-                    raise UsageError(f"{where}: field {name!r} must be true or false, not {data[name]!r}")
-                setattr(s, name, data[name])
-        s.max_pool_percent = _int(data, "max_pool_percent", 0, 100, where, s.max_pool_percent)
-        s.accept_threshold_percent = _int(data, "accept_threshold_percent", 0, 100, where, s.accept_threshold_percent)
-        s.total_ram_pages = _int(data, "total_ram_pages", 1, 1 << 40, where, s.total_ram_pages)
-        if data.get("zswap_max_pages") is not None:
-            s.zswap_max_pages = _int(data, "zswap_max_pages", 0, 1 << 40, where)
-        inter = data.get("interleave", [])
-        if not isinstance(inter, list) or not all(isinstance(i, dict) for i in inter):
-            raise UsageError(f"{where}: field 'interleave' must be a list of objects, not {inter!r}")
-        from .interleave import Interleaving
-        for i, spec in enumerate(inter):
-            Interleaving.from_dict(spec, f"{where}: field 'interleave'[{i}]")
-        s.interleave = inter
-        s._check_ranges(where)
-        return s
+        if "pages" not in kwargs:
+            folio = kwargs.get("folio_pages", cls.folio_pages)
+            if isinstance(folio, int) and not isinstance(folio, bool) and 1 <= folio <= 512:
+                kwargs["pages"] = {"kind": "text", "pages": folio}
+        if isinstance(kwargs.get("pages"), (bytes, bytearray)):
+            raise UsageError(f"{where}: field 'pages' must be a recipe or {{\"file\": PATH}}")
+        return cls(**kwargs, origin=where)
 
     def to_dict(self) -> dict:
         """The scenario as JSON-ready data (raw page bytes are not saved)."""
@@ -142,8 +167,10 @@ class Scenario:
         return d
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the scenario as a JSON file."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        """Write the scenario as a JSON file (a regular file, whole or not at all: :mod:`zswapviz.outputs`)."""
+        from .outputs import write_output
+
+        write_output(path, json.dumps(self.to_dict(), indent=2) + "\n", example="scenario.json")
 
     def page_count(self) -> int:
         """How many pages the scenario swaps out, without making them."""
@@ -151,7 +178,9 @@ class Scenario:
         if isinstance(p, (bytes, bytearray)):
             return len(p) // 4096
         if isinstance(p, dict) and "file" in p:
-            return len(self.page_bytes()) // 4096
+            from .pages import page_file_pages
+
+            return page_file_pages(self._page_path())
         return sum(r["pages"] for r in (p if isinstance(p, list) else [p]))
 
     def _check_ranges(self, where: str) -> None:
@@ -161,6 +190,8 @@ class Scenario:
             raise UsageError(f"{where}: field 'pages': {e}") from None
         if total > _MAX_PAGES:
             raise UsageError(f"{where}: field 'pages': {total} pages is too many for a recorded trace; at most {_MAX_PAGES}")
+        if total == 0:
+            raise UsageError(f"{where}: field 'pages': the run has no pages; give at least one folio of pages")
         if total % self.folio_pages:
             raise UsageError(f"{where}: field 'pages': {total} pages do not fill whole folios of {self.folio_pages} pages")
         for p in list(self.faults) + list(self.stale):
@@ -175,11 +206,15 @@ class Scenario:
         if isinstance(self.pages, (bytes, bytearray)):
             return bytes(self.pages)
         if isinstance(self.pages, dict) and "file" in self.pages:
-            path = Path(self.pages["file"])
-            if not path.is_absolute() and self.origin and os.path.exists(self.origin):
-                path = Path(self.origin).parent / path
-            return load_pages(path)
+            return load_pages(self._page_path())
         return pages_from_recipe(self.pages)
+
+    def _page_path(self) -> Path:
+        """The page file, relative to the scenario file's folder when the path is relative."""
+        path = Path(self.pages["file"])
+        if not path.is_absolute() and self.origin and os.path.exists(self.origin):
+            path = Path(self.origin).parent / path
+        return path
 
     def world(self) -> World:
         """A fresh world with this scenario's kernel, parameters and cgroup."""
@@ -194,7 +229,8 @@ class Scenario:
         return world
 
     def run(self) -> Trace:
-        """Swap out every folio with the full trace recorded."""
+        """Swap out every folio with the full trace recorded (the fields are checked again first)."""
+        self.validate()
         try:
             order = folio_order_for_pages(self.folio_pages)
         except ValueError as e:
@@ -268,61 +304,139 @@ def _checker(folios: list[Folio]):
     return check
 
 
+#: The longest list or mapping a field takes (faults, stale, interleave, recipes).
+_MAX_LIST = _MAX_PAGES
+#: The largest JSON input file (scenario, lesson) read, in bytes.
+_MAX_JSON_BYTES = 16 << 20
+#: The longest text field (title, notes), in characters.
+_MAX_TEXT = 100_000
+
+
+def _show(value, limit: int = 60) -> str:
+    """A short, safe picture of a bad value for an error sentence (never a huge number or list)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 18:
+        return "a number of more than 18 digits"
+    if isinstance(value, (list, dict)) and len(value) > 8:
+        return f"a {type(value).__name__} of {len(value)} items"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _text(data: dict, name: str, default: str, where: str) -> str:
     value = data.get(name, default)
     if not isinstance(value, str):
-        raise UsageError(f"{where}: field {name!r} must be text, not {value!r}")
+        raise UsageError(f"{where}: field {name!r} must be text, not {_show(value)}")
+    if len(value) > _MAX_TEXT:
+        raise UsageError(f"{where}: field {name!r} is {len(value)} characters long; at most {_MAX_TEXT}")
     return value
 
 
-def _int(data: dict, name: str, lo: int, hi: int, where: str, default: int | None = None) -> int:
-    value = data.get(name, default)
+def _int(data: dict, name: str, lo: int, hi: int, where: str, default: int | None = None, *,
+         key: str | None = None) -> int:
+    value = data.get(key or name, default)
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise UsageError(f"{where}: field {name!r} must be a whole number from {lo} to {hi}, not {value!r}")
+        raise UsageError(f"{where}: field {name!r} must be a whole number from {lo} to {hi}, not {_show(value)}")
     return value
 
 
 def _choice(data: dict, name: str, default: str, accepted, where: str) -> str:
     value = data.get(name, default)
-    if value not in accepted:
-        raise UsageError(f"{where}: field {name!r} is {value!r}; accepted: {', '.join(accepted)}")
+    if not isinstance(value, str) or value not in accepted:
+        raise UsageError(f"{where}: field {name!r} is {_show(value)}; accepted: {', '.join(accepted)}")
     return value
 
 
 def _pages(value, where: str):
+    if isinstance(value, (bytes, bytearray)):  # the Python API only: raw page bytes
+        if not value or len(value) % 4096 or len(value) > _MAX_PAGES * 4096:
+            raise UsageError(f"{where}: field 'pages': raw pages must be 1 to {_MAX_PAGES} whole 4096-byte "
+                             f"pages, not {len(value)} bytes")
+        return value
+    if isinstance(value, list) and not value:
+        raise UsageError(f"{where}: field 'pages' is an empty list; give at least one recipe")
+    if isinstance(value, list) and len(value) > _MAX_LIST:
+        raise UsageError(f"{where}: field 'pages' lists {len(value)} recipes; at most {_MAX_LIST}")
     recipes = value if isinstance(value, list) else [value]
     for r in recipes:
-        if isinstance(r, dict) and set(r) == {"file"} and isinstance(r["file"], str) and not isinstance(value, list):
+        if isinstance(r, dict) and set(r) == {"file"} and not isinstance(value, list):
+            if not isinstance(r["file"], (str, os.PathLike)) or not str(r["file"]) or "\0" in str(r["file"]):
+                raise UsageError(f"{where}: field 'pages': \"file\" must be a path, not {_show(r['file'])}")
             return value
         if not isinstance(r, dict) or "kind" not in r or "pages" not in r or set(r) - {"kind", "pages", "seed"}:
             raise UsageError(
                 f"{where}: field 'pages' must be a recipe {{\"kind\", \"pages\", \"seed\"}}, a list of them, "
-                f"or {{\"file\": PATH}}; got {r!r}"
+                f"or {{\"file\": PATH}}; got {_show(r)}"
             )
-        if r["kind"] not in PAGE_KINDS:
-            raise UsageError(f"{where}: field 'pages': unknown kind {r['kind']!r}; accepted: {', '.join(PAGE_KINDS)}")
+        if not isinstance(r["kind"], str) or r["kind"] not in PAGE_KINDS:
+            raise UsageError(f"{where}: field 'pages': unknown kind {_show(r['kind'])}; accepted: {', '.join(PAGE_KINDS)}")
         if not isinstance(r["pages"], int) or isinstance(r["pages"], bool) or not 1 <= r["pages"] <= _MAX_PAGES:
-            raise UsageError(f"{where}: field 'pages': page count must be a whole number from 1 to {_MAX_PAGES}, not {r['pages']!r}")
-        if "seed" in r and (not isinstance(r["seed"], int) or isinstance(r["seed"], bool)):
-            raise UsageError(f"{where}: field 'pages': seed must be a whole number, not {r['seed']!r}")
+            raise UsageError(f"{where}: field 'pages': page count must be a whole number from 1 to {_MAX_PAGES}, "
+                             f"not {_show(r['pages'])}")
+        if "seed" in r and (not isinstance(r["seed"], int) or isinstance(r["seed"], bool)
+                            or not 0 <= r["seed"] < 1 << 63):
+            raise UsageError(f"{where}: field 'pages': seed must be a whole number from 0 to 2**63-1, "
+                             f"not {_show(r['seed'])}")
     return value
+
+
+def _page_number(page, where: str, name: str) -> int:
+    """A page number given as an int or as digits (JSON keys are text); bounded before converting."""
+    if isinstance(page, bool) or not isinstance(page, (int, str)):
+        raise UsageError(f"{where}: field {name!r}: {_show(page)} is not a page number")
+    text = str(page) if isinstance(page, str) else None
+    if text is not None and not (text.isascii() and text.isdigit()):
+        raise UsageError(f"{where}: field {name!r}: {_show(page)} is not a page number")
+    if text is not None and len(text) > 6 or isinstance(page, int) and not 0 <= page < 10 ** 6:
+        raise UsageError(f"{where}: field {name!r}: page {_show(page)} is out of range; "
+                         f"a run has at most {_MAX_PAGES} pages")
+    return int(page)
 
 
 def _faults(value, where: str) -> dict:
     if isinstance(value, list):
+        if len(value) > _MAX_LIST:
+            raise UsageError(f"{where}: field 'faults' lists {len(value)} faults; at most {_MAX_LIST}")
+        if not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{where}: field 'faults' as a list holds \"PAGE:KIND\" texts, not {_show(value)}")
         try:
             return dict(Faults.parse(value).by_page)
         except UsageError as e:
             raise UsageError(f"{where}: field 'faults': {e}") from None
     if not isinstance(value, dict):
         raise UsageError(f"{where}: field 'faults' must map page numbers to kinds, e.g. {{\"5\": \"alloc_fail\"}}")
+    if len(value) > _MAX_LIST:
+        raise UsageError(f"{where}: field 'faults' has {len(value)} faults; at most {_MAX_LIST}")
     out = {}
     for page, kind in value.items():
-        if not (str(page).isascii() and str(page).isdigit()):
-            raise UsageError(f"{where}: field 'faults': {page!r} is not a page number")
-        if kind not in FAULT_KINDS:
-            raise UsageError(f"{where}: field 'faults': unknown kind {kind!r}; accepted: {', '.join(FAULT_KINDS)}")
-        out[int(page)] = kind
+        number = _page_number(page, where, "faults")
+        if not isinstance(kind, str) or kind not in FAULT_KINDS:
+            raise UsageError(f"{where}: field 'faults': page {number}: the kind must be one of "
+                             f"{', '.join(FAULT_KINDS)}, not {_show(kind)}")
+        if number in out and out[number] != kind:
+            raise UsageError(f"{where}: field 'faults': page {number} is given two kinds, "
+                             f"{out[number]} and {kind}; give one")
+        out[number] = kind
+    return out
+
+
+def _stale(value, where: str) -> list:
+    if not isinstance(value, list):
+        raise UsageError(f"{where}: field 'stale' must be a list of page numbers (0 or more), not {_show(value)}")
+    if len(value) > _MAX_LIST:
+        raise UsageError(f"{where}: field 'stale' lists {len(value)} pages; at most {_MAX_LIST}")
+    out, seen = [], set()
+    for p in value:
+        if not isinstance(p, int) or isinstance(p, bool) or p < 0:
+            raise UsageError(f"{where}: field 'stale' must be a list of page numbers (0 or more), not {_show(value)}")
+        if p >= 10 ** 6:
+            raise UsageError(f"{where}: field 'stale': page {_show(p)} is out of range; a run has at most {_MAX_PAGES} pages")
+        if p in seen:
+            raise UsageError(f"{where}: field 'stale' lists page {p} twice")
+        seen.add(p)
+        out.append(p)
     return out
 
 
@@ -339,14 +453,20 @@ def builtin_scenarios() -> dict[str, Scenario]:
 
 
 def load_scenario(name_or_path: str | os.PathLike) -> Scenario:
-    """Load a scenario file, or a built-in one by name."""
-    path = Path(name_or_path)
-    if not path.exists() and path.suffix != ".json":
+    """Load a scenario file, or a built-in one by name (a bare name: no folder, no ``.json``)."""
+    if not isinstance(name_or_path, (str, os.PathLike)) or isinstance(os.fspath(name_or_path), bytes):
+        raise UsageError(f"a scenario is a built-in name or a file path, not {_show(name_or_path)}")
+    text = os.fspath(name_or_path)
+    if not text or "\0" in text:
+        raise UsageError(f"no scenario {text!r}: give a built-in name or a file path")
+    path = Path(text)
+    bare = "/" not in text and os.sep not in text and not text.endswith(".json")
+    if not path.exists() and bare:
         # A built-in name (its dots, as in "bug-6.13", are not a suffix)
-        candidate = SCENARIO_DIR / f"{path.name}.json"
+        candidate = SCENARIO_DIR / f"{text}.json"
         if not candidate.exists():
             names = ", ".join(p.stem for p in sorted(SCENARIO_DIR.glob("*.json")))
-            raise UsageError(f"no scenario {str(name_or_path)!r}: not a file, and the built-in ones are {names}")
+            raise UsageError(f"no scenario {text!r}: not a file, and the built-in ones are {names}")
         path = candidate
     return Scenario.from_dict(read_json_file(path, "scenario"), where=str(path))
 
@@ -356,7 +476,16 @@ def read_json_file(path: str | os.PathLike, what: str):
 
     *what* names the kind of file in the message ("scenario", "lesson").
     """
+    import stat
+
     try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file (a device, FIFO or socket)"
+            raise UsageError(f"{what} file {str(path)!r} is {kind}; give a JSON file")
+        if st.st_size > _MAX_JSON_BYTES:
+            raise UsageError(f"{what} file {str(path)!r} is {st.st_size} bytes; a {what} file is at most "
+                             f"{_MAX_JSON_BYTES >> 20} MiB")
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(f"{what} file {str(path)!r} does not exist") from None
@@ -366,6 +495,10 @@ def read_json_file(path: str | os.PathLike, what: str):
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise UsageError(f"{what} file {str(path)!r} is not valid JSON: {e.msg} at line {e.lineno}") from None
+    except ValueError as e:  # a number of more than 4300 digits
+        raise UsageError(f"{what} file {str(path)!r} is not usable JSON: {str(e).split(';')[0]}") from None
+    except RecursionError:
+        raise UsageError(f"{what} file {str(path)!r} is nested too deeply to be a {what}") from None
 
 
 def ledger(trace: Trace) -> dict:

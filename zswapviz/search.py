@@ -22,11 +22,12 @@ from .faults import FAULT_KINDS
 from .interleave import ACTORS
 from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
 from .scenario import Scenario
+from .resources import data_path
 
 __all__ = ["COUNTEREXAMPLE_DIR", "add_commands", "expected_broken", "find_counterexample",
            "save_counterexample", "variants"]
 
-COUNTEREXAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "counterexamples"
+COUNTEREXAMPLE_DIR = data_path("counterexamples")
 _AFTER_FNS = ("zswap_pool_current_get", "zswap_entry_cache_alloc", "xa_store", "zswap_lru_add")
 
 
@@ -110,11 +111,14 @@ def find_counterexample(kernel: str, refs: str = "per-page", max_examples: int =
 def save_counterexample(scenario: Scenario, directory: str | Path = COUNTEREXAMPLE_DIR) -> Path:
     """Write *scenario* as ``<kernel>-<refs>.json`` in *directory*; return the path."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create the folder {str(directory)!r}: {e.strerror or e}") from None
+    if not directory.is_dir():
+        raise UsageError(f"cannot write into {str(directory)!r}: it is not a folder")
     path = directory / f"{scenario.kernel}-{scenario.refs}.json"
-    tmp = path.with_suffix(".json.tmp")
-    scenario.save(tmp)
-    tmp.replace(path)
+    scenario.save(path)
     return path
 
 
@@ -139,12 +143,24 @@ def _run(args) -> int:
     return 0
 
 
+def _max_examples(text: str) -> int:
+    from .cli import argument_type
+
+    @argument_type
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit() and len(text) <= 6 and 1 <= int(text) <= 100_000):
+            raise UsageError(f"--max-examples must be a whole number from 1 to 100000, not {text[:40]!r}")
+        return int(text)
+    return parse(text)
+
+
 def add_commands(sub) -> None:
     """Add ``zswapviz search`` to the command line."""
     p = sub.add_parser("search", help="search for scenarios that break each kernel / reference-strategy variant")
     p.add_argument("--kernel", choices=KERNEL_NAMES, default=None, help="one kernel (default: all)")
     p.add_argument("--refs", choices=tuple(REF_STRATEGIES), default=None, help="one strategy (default: all)")
-    p.add_argument("--max-examples", type=int, default=400)
+    p.add_argument("--max-examples", type=_max_examples, default=400, metavar="N",
+                   help="examples Hypothesis tries per variant, 1 to 100000 (default 400)")
     p.add_argument("--save", metavar="DIR", default=None,
                    help=f"write each counterexample as a scenario file there (e.g. {COUNTEREXAMPLE_DIR.relative_to(COUNTEREXAMPLE_DIR.parents[1])})")
     p.set_defaults(func=_run)

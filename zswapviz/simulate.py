@@ -9,7 +9,7 @@ kept. This is the path for workloads of hundreds of thousands of pages.
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -60,13 +60,18 @@ def summarize(world: World, folio_pages: int, folios: int) -> dict:
     return out
 
 
-def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", refs: str = "per-page",
+def simulate(pages: bytes | Iterable[bytes], folio_pages: int, *, kernel: str = "6.18", refs: str = "per-page",
              compressor: str = "zstd",
              max_pool_percent: int = 20, accept_threshold_percent: int = 90,
              total_ram_pages: int = 6171023, faults: Faults | None = None,
              root_cgroup: bool = False, progress: Callable[[int, int], None] | None = None,
-             threads: int | None = None) -> dict:
+             threads: int | None = None, total_pages: int | None = None) -> dict:
     """Swap out *pages* in folios of *folio_pages* from an empty pool; return totals.
+
+    *pages* is bytes, or an iterable of chunks of whole folios (such as
+    :func:`zswapviz.pages.iter_page_file` yields) with *total_pages* saying
+    how many pages they hold in all: then only one chunk is in memory at a
+    time.
 
     The pages belong to one non-root memory cgroup unless *root_cgroup*.
     *progress*, if given, is called with (pages done, pages total).
@@ -76,14 +81,21 @@ def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", refs: str 
     profile = get_profile(kernel)
     check_refs(refs, profile)
     comp = get_compressor(compressor)
-    if len(pages) % PAGE_SIZE or not pages:
-        raise UsageError(f"the pages must be a non-empty multiple of {PAGE_SIZE} bytes, not {len(pages)} bytes")
+    if isinstance(pages, (bytes, bytearray, memoryview)):
+        if len(pages) % PAGE_SIZE or not pages:
+            raise UsageError(f"the pages must be a non-empty multiple of {PAGE_SIZE} bytes, not {len(pages)} bytes")
+        arr = np.frombuffer(pages, dtype=np.uint8).reshape(-1, PAGE_SIZE)
+        total = len(arr)
+        chunks: Iterable = (arr[i:i + _CHUNK] for i in range(0, total, _CHUNK))
+    else:
+        if not isinstance(total_pages, int) or total_pages < 1:
+            raise UsageError("streamed pages need total_pages, the number of pages they hold")
+        total = total_pages
+        chunks = (np.frombuffer(c, dtype=np.uint8).reshape(-1, PAGE_SIZE) for c in pages)
     try:
         order = folio_order_for_pages(folio_pages)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    arr = np.frombuffer(pages, dtype=np.uint8).reshape(-1, PAGE_SIZE)
-    total = len(arr)
     if total % folio_pages:
         raise UsageError(
             f"{total} pages do not fill whole folios of {folio_pages} pages; "
@@ -100,8 +112,10 @@ def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", refs: str 
     world.refs = refs
     exhaust = deque(maxlen=0).extend
     folios = total // folio_pages
-    for start in range(0, total, _CHUNK):
-        chunk = arr[start:start + _CHUNK]
+    start = 0
+    for chunk in chunks:
+        if len(chunk) % folio_pages:
+            raise UsageError(f"a chunk of {len(chunk)} pages does not hold whole folios of {folio_pages} pages")
         nonzero = chunk.any(axis=1)
         zero_folio = ~nonzero.reshape(-1, folio_pages).any(axis=1)
         lengths = comp.lengths(chunk, threads).tolist()
@@ -112,8 +126,11 @@ def simulate(pages: bytes, folio_pages: int, *, kernel: str = "6.18", refs: str 
             exhaust(swap_writepage(world, folio, faults))
             if faults and any(faults.get(p) for p in range(start + lo, start + lo + folio_pages)):
                 _note(world, check_world(world))
+        start += len(chunk)
         if progress is not None:
-            progress(min(start + _CHUNK, total), total)
+            progress(min(start, total), total)
+    if start != total:
+        raise UsageError(f"the pages held {start} pages, not the {total} announced")
     _note(world, check_world(world))
     return summarize(world, folio_pages, folios)
 

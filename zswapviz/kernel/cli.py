@@ -102,9 +102,10 @@ def _status(args) -> int:
 
 
 def _recover(args) -> int:
-    from .lab import recover
+    from .lab import live_request, recover
 
-    recover()
+    with live_request():  # the command is the request
+        recover()
     print("no kernel lab settings are left changed")
     return 0
 
@@ -113,9 +114,10 @@ def _check_plot_path(path: str) -> None:
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in _PLOT_SUFFIXES:
         raise UsageError(f"--plot must name a {', '.join(_PLOT_SUFFIXES)} file, not {path!r}")
+    from ..outputs import check_output
+
+    check_output(path, example="compare.png")
     parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise UsageError(f"--plot {path!r}: the directory {parent!r} does not exist")
     if not os.access(parent, os.W_OK):
         raise UsageError(f"--plot {path!r}: the directory {parent!r} is not writable")
 
@@ -133,11 +135,13 @@ def _load(args) -> bytes:
 
 
 def _kernel(args, data: bytes, model: bool) -> dict:
+    from .lab import live_request
     from .labrun import lab_run
 
-    return lab_run(data, args.folio_size, max_pool_percent=args.max_pool_percent,
-                   compressor=args.compressor,
-                   accept_threshold_percent=args.accept_threshold_percent, model=model)
+    with live_request():  # 'zswapviz lab run/compare' is the request for a live run
+        return lab_run(data, args.folio_size, max_pool_percent=args.max_pool_percent,
+                       compressor=args.compressor,
+                       accept_threshold_percent=args.accept_threshold_percent, model=model)
 
 
 def _run(args) -> int:
@@ -160,7 +164,14 @@ def _compare(args) -> int:
     if args.plot is not None:
         from .compare import plot_comparison
 
-        plot_comparison(kernel, model).savefig(args.plot, dpi=110)
+        import io
+
+        from ..outputs import write_output
+
+        buf = io.BytesIO()
+        fmt = os.path.splitext(args.plot)[1].lower().lstrip(".")
+        plot_comparison(kernel, model).savefig(buf, dpi=110, format=fmt)
+        write_output(args.plot, buf.getvalue(), example="compare.png")
     if args.json:
         print(json.dumps({"kernel": kernel, "model": model, "differences": diff,
                           "equal": not diff}))

@@ -26,11 +26,22 @@ Restoring. Each change is pushed on an undo list *before* it is made, and the
 list is also written to :data:`JOURNAL_PATH`. ``__exit__`` undoes the list in
 reverse order whatever ended the block (an exception, ``KeyboardInterrupt``,
 or ``SIGTERM``/``SIGHUP``, which the lab turns into ``SystemExit`` while it is
-active in the main thread). ``SIGINT``, ``SIGTERM`` and ``SIGHUP`` are blocked
-while the lab sets up and while it restores, so that neither can leave a
-change half made or unrecorded; one that arrives then is delivered right
-after. Only ``SIGKILL`` or a crash can leave settings behind: the next lab
-finds the journal and restores it first (with a warning).
+active in the main thread). While the lab sets up and while it restores,
+``SIGINT``, ``SIGTERM`` and ``SIGHUP`` are *deferred* (:func:`signals_deferred`):
+blocked in the calling thread, and, because a process-directed signal can be
+delivered to any other thread that does not block it (numpy's OpenBLAS
+workers do not), also caught by a handler that only notes it, so no
+exception can be raised inside the set-up or the undo; each one noted is
+delivered again right after. The undo loop itself goes on past any failure.
+Only ``SIGKILL`` or a crash can leave settings behind: the next lab (or
+``zswapviz lab recover``) finds the journal and restores it first, saying so
+in one plain line on stderr; ``zswapviz lab status`` says when one waits.
+
+Where. The journal and the lab's swap file live together in :data:`LAB_DIR`
+(``/var/lib/zswapviz``, root's, persistent), so they share one lifetime: a
+crash leaves both, and recovery removes both. The journal records the boot
+it was written in; after a reboot (which reset every kernel setting) the
+recovery only detaches and deletes the swap file and writes no setting.
 
 Empty pool. The fresh ``swapon`` of the lab's own loop device starts an empty
 zswap tree for that device, but entries of *other* swap devices share the
@@ -40,6 +51,15 @@ zsmalloc pool and would change ``pool_total_size`` deltas. With
 only warns, and the run's ``check`` says the pool was not empty. Each run
 unmaps its pages afterwards, which frees their zswap entries, so runs in one
 lab each start from an empty pool again.
+
+Only when asked. A lab changes this machine's settings, so it runs only
+when the user asked for it explicitly: the ``zswapviz lab run``, ``compare``
+and ``recover`` commands (and the recording and benchmark scripts) say so
+with :func:`allow_live`; anywhere else (a notebook, a report, a test) the
+environment variable :data:`LIVE_ENV` (``ZSWAPVIZ_LIVE_LAB=1``) must be set.
+Without either, :func:`lab_problem` says why in one sentence and
+:func:`exclusive` refuses, so no code path of a report or an unattended run
+can reach the kernel.
 
 Runs are serialised machine-wide by a lock file (:data:`LOCK_PATH`): two labs
 (or a lab and :func:`~zswapviz.kernel.zram.zram_compressed_lengths`) never
@@ -67,15 +87,21 @@ from .counters import THP_DIR, ZSWAP_DEBUGFS, ZSWAP_PARAMS, delta, mthp_sizes_kb
 __all__ = [
     "HOOK_ENV",
     "JOURNAL_PATH",
+    "LIVE_ENV",
     "KernelLab",
     "LOCK_PATH",
+    "allow_live",
     "anon_folio_sizes_kb",
     "exclusive",
     "is_root",
     "lab_problem",
+    "live_allowed",
+    "live_request",
     "recover",
     "settled_snapshot",
+    "journal_waiting",
     "signals_blocked",
+    "signals_deferred",
     "system_snapshot",
 ]
 
@@ -93,18 +119,56 @@ _ALIGN = 2 << 20
 #: Lock file that serialises every user of the kernel lab on this machine.
 LOCK_PATH = "/run/zswapviz-kernel-lab.lock"
 
+#: Root's folder for the undo journal and the lab's swap file (same lifetime).
+LAB_DIR = "/var/lib/zswapviz"
+
 #: Undo journal of the lab that is running; left behind only by a crash.
-JOURNAL_PATH = "/run/zswapviz-kernel-lab.journal.json"
+JOURNAL_PATH = LAB_DIR + "/kernel-lab.journal.json"
 
 #: Test hook: ``"<stage>:<marker file>"`` makes the lab write the marker file
 #: at *stage* (``setup``: half-way through the set-up, after ``swapon``;
+#: ``restore``: as the restore starts, before the first undo;
 #: ``pageout``: pages written, just before ``MADV_PAGEOUT``) and wait there
 #: (at most 60 s) for a signal.
 HOOK_ENV = "ZSWAPVIZ_KERNEL_LAB_HOOK"
 
+#: Set to ``1`` to allow kernel changes from a notebook, a script or a test
+#: (the ``zswapviz lab`` commands need not: running them is the request).
+LIVE_ENV = "ZSWAPVIZ_LIVE_LAB"
+
+#: Whether this process asked for live runs (:func:`allow_live`).
+_live_asked = False
+
 DEBUGFS = "/sys/kernel/debug"
 SWAP_PRIORITY = 32767
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def allow_live(allowed: bool = True) -> None:
+    """Record that the user asked this process for live kernel runs (or take it back)."""
+    global _live_asked
+    _live_asked = bool(allowed)
+
+
+@contextmanager
+def live_request() -> Iterator[None]:
+    """Allow live runs for the block only (a ``zswapviz lab`` command is the request)."""
+    global _live_asked
+    before, _live_asked = _live_asked, True
+    try:
+        yield
+    finally:
+        _live_asked = before
+
+
+def live_allowed() -> bool:
+    """Whether this process may change kernel settings: :func:`allow_live` or ``ZSWAPVIZ_LIVE_LAB=1``."""
+    return _live_asked or os.environ.get(LIVE_ENV) == "1"
+
+
+def _not_asked() -> str:
+    return (f"live kernel runs change this machine's zswap, swap and THP settings, so they run only "
+            f"when asked: use 'zswapviz lab run' or 'zswapviz lab compare', or set {LIVE_ENV}=1")
 
 
 def is_root() -> bool:
@@ -187,7 +251,9 @@ def _loop_devices() -> dict[str, str]:
 
 
 def _run(*cmd: str) -> str:
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    # Its own session: a Ctrl-C sent to the terminal's process group must not
+    # kill a swapoff or losetup half-way through an undo.
+    proc = subprocess.run(cmd, capture_output=True, text=True, start_new_session=True)
     if proc.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stderr.strip() or proc.returncode}")
     return proc.stdout.strip()
@@ -204,6 +270,8 @@ def lab_problem(folio_size_kb: int = 4) -> str | None:
                 "zswap, changes THP settings and adds a swap device; run it as root")
     if not os.path.exists(os.path.join(ZSWAP_PARAMS, "enabled")):
         return "this kernel has no zswap (no /sys/module/zswap/parameters), so there is nothing to measure"
+    if not live_allowed():
+        return _not_asked()
     if folio_size_kb != 4 and folio_size_kb not in anon_folio_sizes_kb():
         sizes = ", ".join(str(s) for s in [4, *anon_folio_sizes_kb()])
         return (f"this kernel cannot fault anonymous memory in {folio_size_kb} KiB folios; "
@@ -245,6 +313,12 @@ def system_snapshot() -> dict:
         snap["zram0"] = {"disksize": _read("/sys/block/zram0/disksize"),
                          "comp_algorithm": _choice("/sys/block/zram0/comp_algorithm")}
     snap["journal_left"] = os.path.exists(JOURNAL_PATH)
+    # The journal, its temporary files and the swap files live there: a
+    # finished lab leaves nothing.
+    try:
+        snap["lab_files"] = sorted(os.listdir(os.path.dirname(JOURNAL_PATH)))
+    except OSError:
+        snap["lab_files"] = []
     return snap
 
 
@@ -255,7 +329,7 @@ def settled_snapshot(timeout_s: float = 600.0) -> dict:
     snapshots compare what labs leave behind, not what one running at that
     moment has changed.
     """
-    with exclusive(timeout_s):
+    with exclusive(timeout_s, change=False):
         return system_snapshot()
 
 
@@ -292,46 +366,129 @@ def _undo_one(action: dict) -> None:
 
 
 def _undo_all(actions: list[dict]) -> list[str]:
-    """Undo *actions* newest first; return a sentence per action that failed."""
-    errors = []
+    """Undo *actions* newest first, every one whatever happens; return a sentence per failure.
+
+    An exception that is not an error (``KeyboardInterrupt``, ``SystemExit``)
+    does not stop the loop either: it is raised again once every action ran.
+    """
+    errors, stop = [], None
     while actions:
         action = actions.pop()
         try:
             _undo_one(action)
         except Exception as e:  # keep going: restore as much as possible
             errors.append(f"{action}: {e}")
+        except BaseException as e:  # noqa: BLE001 - finish the undo first
+            stop = stop or e
+            actions.append(action)  # not done: try it again
+    if stop is not None:
+        raise stop
     return errors
 
 
+def _notice(text: str) -> None:
+    """Say *text* in one plain line on stderr (not a Python warning with a file and line)."""
+    import sys
+
+    print(f"zswapviz: {text}", file=sys.stderr, flush=True)
+
+
+def _boot_id() -> str | None:
+    try:
+        return _read("/proc/sys/kernel/random/boot_id")
+    except OSError:
+        return None
+
+
+def _lab_dir() -> str:
+    """:data:`LAB_DIR`, created if missing; refused when it is not a folder only root may write."""
+    import stat
+
+    directory = os.path.dirname(JOURNAL_PATH)
+    os.makedirs(directory, mode=0o755, exist_ok=True)
+    st = os.lstat(directory)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        raise UsageError(f"{directory} must be a folder owned by root that no one else can write; "
+                         f"fix or remove it")
+    return directory
+
+
 def _save_journal(actions: list[dict]) -> None:
-    tmp = JOURNAL_PATH + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump({"pid": os.getpid(), "actions": actions}, f)
-    os.replace(tmp, JOURNAL_PATH)
+    """Write the undo list to :data:`JOURNAL_PATH` (a temporary file, then a rename)."""
+    fd, tmp = tempfile.mkstemp(prefix=".journal-", suffix=".tmp", dir=_lab_dir())
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump({"pid": os.getpid(), "boot_id": _boot_id(), "actions": actions}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, JOURNAL_PATH)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
-def _recover_journal() -> None:
-    """Undo what a lab that died (SIGKILL, crash) left behind, with a warning."""
+def _drop_journal() -> None:
+    try:
+        os.unlink(JOURNAL_PATH)
+    except FileNotFoundError:
+        pass
+
+
+def journal_waiting() -> dict | None:
+    """The journal a killed lab left (``pid``, ``boot_id``, ``actions``, ``path``), or ``None``.
+
+    Needs no root: the journal is readable by everyone. Only looks.
+    """
     try:
         with open(JOURNAL_PATH) as f:
             journal = json.load(f)
     except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {"pid": None, "boot_id": None, "actions": [], "path": JOURNAL_PATH, "unreadable": True}
+    if not isinstance(journal, dict):
+        journal = {}
+    journal["path"] = JOURNAL_PATH
+    return journal
+
+
+def _recover_journal() -> None:
+    """Undo what a lab that died (SIGKILL, crash) left behind, saying so in one line."""
+    journal = journal_waiting()
+    if journal is None:
         return
-    except (OSError, ValueError) as e:
-        warnings.warn(f"ignoring unreadable kernel lab journal {JOURNAL_PATH}: {e}")
-        os.unlink(JOURNAL_PATH)
+    if journal.get("unreadable"):
+        _notice(f"ignoring the unreadable kernel lab journal {JOURNAL_PATH}")
+        _drop_journal()
         return
-    warnings.warn(f"restoring the settings left changed by an earlier kernel lab "
-                  f"(pid {journal.get('pid')}) that did not finish")
-    errors = _undo_all(list(journal.get("actions", [])))
-    os.unlink(JOURNAL_PATH)
+    actions = [a for a in journal.get("actions", []) if isinstance(a, dict) and "op" in a]
+    if journal.get("boot_id") != _boot_id():
+        # Rebooted since: every kernel setting is back to its boot value; only the swap file is left.
+        actions = [a for a in actions if a["op"] in ("swapoff", "detach", "unlink")]
+        _notice(f"removing the swap file an earlier kernel lab (pid {journal.get('pid')}) left "
+                f"before a reboot")
+    else:
+        _notice(f"restoring the settings an earlier kernel lab (pid {journal.get('pid')}) left "
+                f"changed when it was killed")
+    errors = _undo_all(actions)
+    _drop_journal()
     if errors:
-        warnings.warn("could not restore: " + "; ".join(errors))
+        _notice("could not restore: " + "; ".join(errors))
 
 
 @contextmanager
-def exclusive(timeout_s: float = 600.0) -> Iterator[None]:
-    """Hold the machine-wide kernel lab lock; recover a dead lab's journal first."""
+def exclusive(timeout_s: float = 600.0, *, change: bool = True) -> Iterator[None]:
+    """Hold the machine-wide kernel lab lock; recover a dead lab's journal first.
+
+    With *change* (the holder will change kernel settings), refuses unless
+    :func:`live_allowed`; without it (only looking), leaves a journal alone.
+    """
+    if change and not live_allowed():
+        raise UsageError(_not_asked())
     fd = os.open(LOCK_PATH, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + timeout_s
@@ -344,8 +501,9 @@ def exclusive(timeout_s: float = 600.0) -> Iterator[None]:
                     raise UsageError(f"another kernel lab run holds {LOCK_PATH} and did not "
                                      f"finish within {timeout_s:.0f} s; try again later") from None
                 time.sleep(0.2)
-        with signals_blocked():
-            _recover_journal()
+        if change:
+            with signals_deferred():
+                _recover_journal()
         yield
     finally:
         os.close(fd)  # releases the lock
@@ -363,13 +521,46 @@ def recover() -> None:
 
 
 @contextmanager
-def signals_blocked() -> Iterator[None]:
-    """Hold back SIGINT, SIGTERM and SIGHUP; they arrive when the block ends."""
+def signals_deferred(restore_to: dict | None = None) -> Iterator[None]:
+    """Hold back SIGINT, SIGTERM and SIGHUP in every thread; deliver each one again when the block ends.
+
+    The calling thread blocks them; in the main thread a handler that only
+    notes them stands in too, because a signal sent to the process can be
+    delivered to another thread that does not block it (OpenBLAS workers),
+    and Python then runs the handler in the main thread, inside the block.
+    Signals still pending in the kernel are taken at the end
+    (``sigtimedwait``) and, with the noted ones, raised again once the
+    previous handlers are back, or those of *restore_to* (signal ->
+    handler) for the signals it names.
+    """
+    noted: list[int] = []
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in _SIGNALS:
+            handlers[sig] = signal.signal(sig, lambda signum, frame: (noted.append(signum), _noted.append(signum)))
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     try:
         yield
     finally:
+        while True:
+            info = signal.sigtimedwait(_SIGNALS, 0)
+            if info is None:
+                break
+            noted.append(info.si_signo)
+        for _ in range(3):  # let a handler already tripped by another thread note its signal now
+            pass
+        for sig, handler in {**handlers, **(restore_to or {})}.items():
+            signal.signal(sig, handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig in dict.fromkeys(noted):
+            signal.raise_signal(sig)
+
+
+#: Every signal a :func:`signals_deferred` handler noted in this process (the test hook looks).
+_noted: list[int] = []
+
+#: The old name: signals are now deferred in every thread, not only blocked in one.
+signals_blocked = signals_deferred
 
 
 def _hook(stage: str) -> None:
@@ -381,8 +572,8 @@ def _hook(stage: str) -> None:
     _write(marker, str(os.getpid()))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if signal.sigpending() & set(_SIGNALS):
-            return  # blocked: it is delivered once the set-up unblocks signals
+        if signal.sigpending() & set(_SIGNALS) or _noted:
+            return  # deferred: it is delivered once the set-up or restore ends
         time.sleep(0.02)
 
 
@@ -516,7 +707,8 @@ class KernelLab:
                                f"instead of {self.compressor!r}")
 
         self.other_swaps = _swap_devices()
-        fd, backing = tempfile.mkstemp(prefix="zswapviz-swap-", suffix=".img")
+        # Next to the journal, so that both outlive a crash together.
+        fd, backing = tempfile.mkstemp(prefix="zswapviz-swap-", suffix=".img", dir=_lab_dir())
         self._push({"op": "unlink", "path": backing})
         try:
             os.posix_fallocate(fd, 0, self.swap_mib << 20)
@@ -574,11 +766,9 @@ class KernelLab:
         warnings.warn(msg)
 
     def _restore(self) -> list[str]:
+        _hook("restore")
         errors = _undo_all(self._undo)
-        try:
-            os.unlink(JOURNAL_PATH)
-        except FileNotFoundError:
-            pass
+        _drop_journal()
         return errors
 
     # -- context manager ------------------------------------------------------
@@ -589,13 +779,14 @@ class KernelLab:
             raise UsageError(problem)
         lock = exclusive(self.lock_timeout_s)
         lock.__enter__()
+        main = threading.current_thread() is threading.main_thread()
+        # While the lab is active, SIGTERM and SIGHUP become SystemExit (not
+        # "terminate now"), so that __exit__ restores; a signal deferred
+        # during the set-up is delivered to that handler right after it.
+        active = {sig: _on_terminate for sig in (signal.SIGTERM, signal.SIGHUP)} if main else {}
+        self._old_handlers = {sig: signal.getsignal(sig) for sig in active}
         try:
-            with signals_blocked():
-                # Handlers first: a SIGTERM held back during the set-up must
-                # become SystemExit, not the default "terminate now".
-                if threading.current_thread() is threading.main_thread():
-                    for sig in (signal.SIGTERM, signal.SIGHUP):
-                        self._old_handlers[sig] = signal.signal(sig, _on_terminate)
+            with signals_deferred(restore_to=active):
                 try:
                     self._setup()
                 except BaseException:
@@ -603,10 +794,10 @@ class KernelLab:
                     raise
             # A signal held back during the set-up is delivered here.
         except BaseException:
-            with signals_blocked():
+            with signals_deferred(restore_to=self._old_handlers):
                 self._restore_or_warn()
-                self._restore_handlers()
                 lock.__exit__(None, None, None)
+            self._old_handlers = {}
             raise
         self._lock = lock
         self._active = True
@@ -615,18 +806,16 @@ class KernelLab:
     def _restore_or_warn(self) -> None:
         errors = self._restore()
         if errors:
-            warnings.warn("the kernel lab could not restore: " + "; ".join(errors))
-
-    def _restore_handlers(self) -> None:
-        for sig, handler in self._old_handlers.items():
-            signal.signal(sig, handler)
-        self._old_handlers.clear()
+            _notice("the kernel lab could not restore: " + "; ".join(errors))
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        with signals_blocked():
+        handlers, self._old_handlers = self._old_handlers, {}
+        errors: list[str] = []
+        # Signals that arrive while restoring are delivered after it, to the
+        # handlers the program had before the lab.
+        with signals_deferred(restore_to=handlers):
             self._active = False
             errors = self._restore()
-            self._restore_handlers()
             self.device = None
             if self._lock is not None:
                 self._lock.__exit__(None, None, None)
@@ -635,7 +824,7 @@ class KernelLab:
             msg = "the kernel lab could not restore: " + "; ".join(errors)
             if exc_type is None:
                 raise RuntimeError(msg)
-            warnings.warn(msg)
+            _notice(msg)
 
     # -- measuring ----------------------------------------------------------
 

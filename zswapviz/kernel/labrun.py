@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 
 from ..errors import UsageError
 from .counters import ZSWAP_PARAMS
@@ -161,11 +160,15 @@ def lab_refusal(pages: int, folio_pages: int, compressor: str | None = None, *,
         return (f"{pages} pages need about {need >> 20} MiB of free memory for the lab and only "
                 f"{have >> 20} MiB is available; use fewer pages")
     swap_bytes = swap_mib_for(pages) << 20
-    tmp = tempfile.gettempdir()
-    free = shutil.disk_usage(tmp).free
+    from . import lab as _lab
+
+    where = os.path.dirname(_lab.JOURNAL_PATH)
+    while not os.path.isdir(where):
+        where = os.path.dirname(where)
+    free = shutil.disk_usage(where).free
     if swap_bytes > free:
-        return (f"the lab's swap file for {pages} pages needs {swap_bytes >> 20} MiB in {tmp} "
-                f"and only {free >> 20} MiB is free; use fewer pages or set TMPDIR")
+        return (f"the lab's swap file for {pages} pages needs {swap_bytes >> 20} MiB in {where} "
+                f"and only {free >> 20} MiB is free; use fewer pages")
     return None
 
 

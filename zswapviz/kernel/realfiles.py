@@ -32,6 +32,7 @@ import subprocess
 from pathlib import Path
 
 from ..errors import UsageError
+from ..resources import data_path
 
 __all__ = [
     "PAGES_DIR",
@@ -47,7 +48,7 @@ __all__ = [
 PAGE_SIZE = 4096
 
 #: Where page files and their provenance live in the repository.
-PAGES_DIR = Path(__file__).resolve().parents[2] / "data" / "kernel" / "pages"
+PAGES_DIR = data_path("kernel", "pages")
 
 #: Name of the real-files page file (``<name>.pages.xz`` and ``<name>.json``).
 REALFILES_NAME = "realfiles"
@@ -182,9 +183,12 @@ def write_page_file(data: bytes, provenance: dict, directory: Path = PAGES_DIR) 
     directory.mkdir(parents=True, exist_ok=True)
     name = provenance["name"]
     xz = directory / f"{name}.pages.xz"
-    xz.write_bytes(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
-    provenance = dict(provenance, compressed_bytes=xz.stat().st_size)
-    (directory / f"{name}.json").write_text(json.dumps(provenance, indent=2) + "\n")
+    from ..outputs import write_output
+
+    packed = lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)
+    write_output(xz, packed, example="realfiles.pages.xz")
+    provenance = dict(provenance, compressed_bytes=len(packed))
+    write_output(directory / f"{name}.json", json.dumps(provenance, indent=2) + "\n", example="realfiles.json")
     return xz
 
 
@@ -192,14 +196,19 @@ def load_page_file(name: str, directory: Path = PAGES_DIR) -> bytes:
     """Decompress the page file *name* and check it against its provenance's sha256."""
     xz = Path(directory) / f"{name}.pages.xz"
     meta = Path(directory) / f"{name}.json"
+    from ..pages import load_pages
+
+    if not xz.exists():
+        raise UsageError(f"page file {xz} does not exist; build it with "
+                         f"tools/record_kernel_runs.py --build-page-file")
+    data = load_pages(xz)
     try:
-        data = lzma.decompress(xz.read_bytes())
         provenance = json.loads(meta.read_text())
     except FileNotFoundError as e:
         raise UsageError(f"page file {e.filename} does not exist; build it with "
                          f"tools/record_kernel_runs.py --build-page-file") from None
-    except (lzma.LZMAError, ValueError) as e:
-        raise UsageError(f"page file {xz} is damaged ({e})") from None
+    except ValueError as e:
+        raise UsageError(f"page file {meta} is damaged ({e})") from None
     if _sha256(data) != provenance["sha256"] or len(data) != provenance["pages"] * PAGE_SIZE:
         raise UsageError(f"page file {xz} does not match the sha256 in {meta.name}")
     return data

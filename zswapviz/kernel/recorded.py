@@ -29,13 +29,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import UsageError
+from ..resources import data_path
 
 __all__ = ["DATA_DIR", "RUN_FORMAT", "UNMODELLED_STEPS", "WORKLOAD_FORMAT", "as_kernel_result",
            "recorded_run", "recorded_runs", "recorded_workloads", "recording_pages",
            "replay_workload"]
 
 #: ``data/kernel`` of the repository.
-DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "kernel"
+DATA_DIR = data_path("kernel")
 
 RUN_FORMAT = "zswapviz-kernel-run/1"
 

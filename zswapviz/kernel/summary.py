@@ -104,7 +104,10 @@ def kernel_summary() -> dict:
       pages), largest first;
     * ``unreadable``: ``[{"what", "why"}]`` for each thing that could not be
       read; ``notes``: plain sentences for a reader (what is missing and how
-      to see it, whether zswap is in use).
+      to see it, whether zswap is in use, whether a killed lab run left
+      settings changed);
+    * ``lab_journal``: ``{"path", "pid", "actions"}`` when a kernel lab run
+      that was killed left its undo journal waiting, else ``None``.
     """
     snap = read_counters()
     params = snap.get("params", {})
@@ -145,12 +148,22 @@ def kernel_summary() -> dict:
                 mthp.setdefault(int(size_text), {})[stat] = value
     summary["mthp"] = dict(sorted(mthp.items(), reverse=True))
     summary["unreadable"] = [{"what": what, "why": why} for what, why in snap.get("unreadable", [])]
+    from .lab import journal_waiting
+
+    journal = journal_waiting()
+    summary["lab_journal"] = None if journal is None else {
+        "path": journal["path"], "pid": journal.get("pid"), "actions": len(journal.get("actions") or [])}
     summary["notes"] = _notes(summary)
     return summary
 
 
 def _notes(s: dict) -> list[str]:
     notes = []
+    journal = s.get("lab_journal")
+    if journal:
+        notes.append(f"A kernel lab run (pid {journal['pid']}) was killed before it could restore "
+                     f"its {journal['actions']} change(s): its journal {journal['path']} is waiting; "
+                     f"'zswapviz lab recover' (as root) puts them back.")
     z = s["zswap"]
     if not z["available"]:
         notes.append("This kernel has no zswap (no /sys/module/zswap/parameters): nothing to show.")

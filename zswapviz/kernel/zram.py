@@ -32,8 +32,8 @@ import mmap
 import os
 
 from ..errors import UsageError
-from .lab import JOURNAL_PATH, exclusive, is_root, signals_blocked
-from .lab import _choice, _read, _save_journal, _write
+from .lab import _drop_journal, exclusive, is_root, signals_blocked
+from .lab import _choice, _not_asked, _read, _save_journal, _write, live_allowed
 
 __all__ = [
     "HUGE_CLASS_SIZE",
@@ -62,6 +62,8 @@ def zram_problem(algorithm: str = "lzo") -> str | None:
     sysfs = f"/sys/block/{ZRAM_DEVICE}"
     if not is_root():
         return "the zram oracle needs root, because it sets up and resets /dev/zram0; run it as root"
+    if not live_allowed():
+        return _not_asked()
     if not os.path.isdir(sysfs) or not os.path.exists(f"/dev/{ZRAM_DEVICE}"):
         return "this machine has no /dev/zram0 (zram is not built in or not loaded)"
     offered = _read(f"{sysfs}/comp_algorithm").replace("[", "").replace("]", "").split()
@@ -127,8 +129,5 @@ def zram_compressed_lengths(pages: list[bytes], algorithm: str = "lzo",
             with signals_blocked():
                 _write(f"{sysfs}/reset", "1")
                 _write(f"{sysfs}/comp_algorithm", old)
-                try:
-                    os.unlink(JOURNAL_PATH)
-                except FileNotFoundError:
-                    pass
+                _drop_journal()
     return out

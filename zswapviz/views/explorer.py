@@ -30,6 +30,7 @@ Beyond stepping, the explorer writes the run's offline HTML report
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -116,6 +117,11 @@ class Explorer(LessonControls):
                  teacher: bool = False, spoilers: bool | None = None, data_dir: str | Path = DATA_DIR,
                  live=None, figsize=None, dpi=None, _show: bool = True) -> None:
         name = None
+        if scenario is not None and not isinstance(scenario, (Scenario, str, os.PathLike)):
+            raise UsageError(f"Explorer takes a Scenario, a built-in scenario's name or a scenario file, "
+                             f"not {type(scenario).__name__}")
+        if isinstance(scenario, os.PathLike):
+            scenario = load_scenario(scenario)
         if isinstance(scenario, str):
             builtins = builtin_scenarios()
             if scenario in builtins:

@@ -94,21 +94,13 @@ def page_files(data_dir: str | Path = DATA_DIR) -> list[str]:
     return found[:100]
 
 
-def read_page_file(path: Path) -> bytes:
-    """A page file's bytes; ``*.pages.xz`` files are decompressed first."""
-    if path.name.endswith(".xz"):
-        import lzma
+#: At most the pages a scenario accepts are read from a page file.
+MAX_SCENARIO_PAGES = 1 << 16
 
-        try:
-            data = lzma.decompress(path.read_bytes())
-        except FileNotFoundError:
-            raise UsageError(f"The page file {path.name} does not exist.") from None
-        except lzma.LZMAError as e:
-            raise UsageError(f"The page file {path.name} is damaged ({e}).") from None
-        if not data or len(data) % PAGE_SIZE:
-            raise UsageError(f"The page file {path.name} does not hold whole 4096-byte pages.")
-        return data
-    return load_pages(path)
+
+def read_page_file(path: Path) -> bytes:
+    """A page file's bytes (``*.pages.xz`` decompressed), through the one page loader."""
+    return load_pages(path, first=MAX_SCENARIO_PAGES)
 
 
 def builtin_name(scenario: Scenario) -> str | None:

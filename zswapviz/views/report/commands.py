@@ -37,6 +37,8 @@ def add_commands(sub) -> None:
     sc = sub.add_parser("scenarios", help="list the built-in scenarios")
     sc.set_defaults(func=_scenarios_command)
     ls = sub.add_parser("lessons", help="list the built-in lessons")
+    ls.add_argument("--answers", action="store_true",
+                    help="print the teacher's edition: the answer to every question of the notebooks and lessons")
     ls.set_defaults(func=_lessons_command)
 
 
@@ -90,6 +92,11 @@ def _scenarios_command(args) -> int:
 def _lessons_command(args) -> int:
     from ...lessons import LESSON_DIR, builtin_lessons
 
+    if getattr(args, "answers", False):
+        from ...teacher import teacher_edition_text
+
+        print(teacher_edition_text(), end="")
+        return 0
     lessons = builtin_lessons()
     width = max((len(n) for n in lessons), default=4)
     for name, lesson in lessons.items():

@@ -16,10 +16,11 @@ from .lesson import export_lesson
 from .notebooks import export_notebook
 from .page import esc, footer, page
 from .pages import render_html
+from ...resources import notebooks_path
 from .sections import as_trace, glossary_section
 
 #: The notebooks ``export_all`` exports.
-NOTEBOOK_DIR = Path(__file__).resolve().parents[3] / "notebooks"
+NOTEBOOK_DIR = notebooks_path()
 
 
 def _comparisons() -> dict[str, list[Variant]]:

@@ -179,9 +179,14 @@ def export_notebook(src: str | os.PathLike, dest: str | os.PathLike, *, timeout:
         nb = nbformat.read(src, as_version=4)
     except (OSError, ValueError) as e:
         raise UsageError(f"cannot read notebook {str(src)!r}: {e}") from None
+    # A report never changes the kernel: the notebook's kernel runs without
+    # the live-lab request, so notebook 06 shows its recorded run.
+    from ...kernel.lab import LIVE_ENV
+
+    env = {k: v for k, v in os.environ.items() if k != LIVE_ENV}
     with tempfile.TemporaryDirectory(prefix="zswapviz-nb-") as work:
         client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, resources={"metadata": {"path": work}})
-        client.execute()
+        client.execute(env=env)
     static_widget_outputs(nb)
     strip_paths(nb, machine_paths(work, str(src.resolve().parent), str(Path(dest).resolve().parent)))
     exporter = HTMLExporter(template_name="lab", extra_template_paths=[str(ASSETS)],

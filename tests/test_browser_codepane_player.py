@@ -1,0 +1,66 @@
+"""The code pane inside the one renderer (views/static/player.js), offline, in Chromium.
+
+The player's own page (``zswapviz.views.assets.standalone_html``) is opened
+with every other request blocked and counted: stepping the player moves
+the pane's highlighted line to the line ``zswapviz.listings.code_lines``
+gives for that step, clicking a line runs the player to the next step on
+it, and nothing is requested.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_util import ConsoleLog, launch_chromium, sync_playwright
+
+from zswapviz.listings import code_lines
+from zswapviz.scenario import load_scenario
+
+assets = pytest.importorskip("zswapviz.views.assets")
+viewmodel = pytest.importorskip("zswapviz.views.viewmodel")
+
+READ = """() => { const r = document.querySelector('.zvp-code');
+  const c = r.querySelector('.zcp-current .zcp-text');
+  return {fn: r.dataset.fn, line: r.dataset.line, text: c ? c.textContent : null,
+          step: Number(document.querySelector('[data-step]').dataset.step)}; }"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+def test_the_players_pane_follows_the_step_and_fetches_nothing(browser, tmp_path):
+    trace = load_scenario("stale-rollback").run()
+    path = tmp_path / "player.html"
+    path.write_text(assets.standalone_html(viewmodel.view_model(trace), "pane"), encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = ctx.new_page()
+    requests: list[str] = []
+    url = path.resolve().as_uri()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.split("#")[0] == url
+               else (requests.append(r.request.url), r.abort()))
+    log = ConsoleLog(page)
+    try:
+        page.goto(url)
+        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
+        expected = code_lines(trace)
+        texts = set()
+        for k in range(len(trace.steps)):
+            page.evaluate(f"window.zvp.show({k})")
+            got = page.evaluate(READ)
+            assert (got["fn"], int(got["line"])) == expected[k], k
+            texts.add(got["text"])
+        assert len(texts) > 10
+        # run to here: from the first step, click check_old's xa_erase line
+        first_erase = trace.find(fn="xa_erase")[0]
+        page.evaluate(f"window.zvp.show({first_erase - 1})")
+        if page.evaluate(READ)["fn"] != "zswap_store":
+            page.evaluate(f"window.zvp.show({trace.find(fn='zswap_pool_put')[0]})")
+        page.locator(".zvp-code .zcp-fn:visible .zcp-line", has_text="xa_erase(").first.click()
+        assert page.evaluate(READ)["step"] == first_erase
+        assert requests == [] and log.errors + log.page_errors == []
+    finally:
+        ctx.close()

@@ -115,8 +115,7 @@ def memory() -> int:
         pages = Path(d) / "1g.pages"
         block = make_pages("random", 4096)  # 16 MiB, written 64 times
         with open(pages, "wb") as f:
-            for _ in range(64):
-                f.write(block)
+            f.writelines(block for _ in range(64))
         print("\npeak memory, each case in a fresh process (make bench)")
         for label, code, t_target, mb_target in _CASES:
             seconds, mb, status = _measure(code.format(out=str(Path(d) / "r.html"), pages=str(pages)))

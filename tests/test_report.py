@@ -523,7 +523,8 @@ def test_the_timeline_figure_never_builds_a_pages_by_steps_array(monkeypatch):
     def refuse(*a, **k):
         raise AssertionError("a pages x steps matrix was built")
 
-    monkeypatch.setattr(plots, "_state_matrix", refuse)
+    monkeypatch.setattr(plots, "occupancy_raster", refuse)
+    monkeypatch.setattr(plots, "draw_occupancy_timeline", refuse)
     trace = resolve_scenario("stale-rollback").run()
     vm = view_model(trace)
     assert_no_injection(render_html(trace))

@@ -10,13 +10,13 @@ from urllib.parse import quote
 
 from ...errors import UsageError
 from ...lessons import load_lesson, resolve_scenario
+from ...resources import notebooks_path
 from .comparison import Variant, export_comparison
 from .export import write_atomic
 from .lesson import export_lesson
 from .notebooks import export_notebook
 from .page import esc, footer, page
 from .pages import render_html
-from ...resources import notebooks_path
 from .sections import as_trace, glossary_section
 
 #: The notebooks ``export_all`` exports.

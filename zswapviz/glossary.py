@@ -26,13 +26,14 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+
+from .resources import data_path
 
 __all__ = ["GLOSSARY_FILE", "Term", "anchor", "glossary_html", "glossary_markdown", "link_first_uses", "term",
            "terms", "unlinked_first_uses"]
 
 #: The glossary's data.
-GLOSSARY_FILE = Path(__file__).resolve().parents[1] / "data" / "glossary" / "terms.json"
+GLOSSARY_FILE = data_path("glossary", "terms.json")
 #: Where notebooks (in notebooks/) link to.
 DOC_LINK = "../docs/glossary.md"
 

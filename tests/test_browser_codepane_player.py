@@ -64,3 +64,43 @@ def test_the_players_pane_follows_the_step_and_fetches_nothing(browser, tmp_path
         assert requests == [] and log.errors + log.page_errors == []
     finally:
         ctx.close()
+
+
+def test_the_pair_view_aligns_the_two_releases_code(browser, tmp_path):
+    """6.13 beside 6.14: each side's pane marks the lines its release has differently (the charge moved)."""
+    from zswapviz.views.sidebyside import align
+
+    a = load_scenario("bug-6.13").run()
+    s = load_scenario("bug-6.13")
+    s.kernel = "6.14"
+    b = s.run()
+    data = {"a": viewmodel.view_model(a, "6.13"), "b": viewmodel.view_model(b, "6.14"), "labels": ["6.13", "6.14"],
+            "rows": [list(r) for r in align(a, b)], "counters": [], "notes": {}, "marks": {"failure": [], "rollback": []}}
+    path = tmp_path / "pair.html"
+    path.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'></head><body><div id='h'></div>"
+        f"<script type='application/json' id='d'>{assets.json_for_script(data)}</script>"
+        f"<script type='module'>{assets.bundle()}\nconst data = JSON.parse(document.getElementById('d').textContent);\n"
+        "window.zvp = createPair(document.getElementById('h'), {pair: data}); document.body.dataset.ready = '1';"
+        "</script></body></html>", encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = ctx.new_page()
+    requests: list[str] = []
+    url = path.resolve().as_uri()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.split("#")[0] == url
+               else (requests.append(r.request.url), r.abort()))
+    log = ConsoleLog(page)
+    try:
+        page.goto(url)
+        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
+        row = next(r for r, (i, _) in enumerate(data["rows"]) if i >= 0 and a.steps[i].fn == "zswap_lru_add")
+        page.evaluate(f"window.zvp.show({row})")
+        panes = page.evaluate("""() => Array.from(document.querySelectorAll('.zvp-code')).map(c => [
+            c.dataset.fn, c.querySelectorAll('.zcp-fn:not([style*="none"]) .zcp-line').length,
+            c.querySelectorAll('.zcp-fn:not([style*="none"]) .zcp-differs').length])""")
+        assert [p[0] for p in panes] == ["zswap_store_page", "zswap_store_page"]
+        assert panes[0][1] == panes[1][1]          # aligned row for row
+        assert panes[0][2] >= 2 and panes[1][2] >= 2
+        assert requests == [] and log.errors + log.page_errors == []
+    finally:
+        ctx.close()

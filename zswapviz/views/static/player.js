@@ -1002,7 +1002,7 @@ Player.prototype.show = function (k, quiet) {
   if (this.showCounters) this.counters.update(k);
   if (this.hasCode) {
     const self = this;
-    drawCodePane(this.codeRoot, vm, k, { goto: function (j) { self.stop(); self.show(j); }, present: this.root.dataset.present === "1", spoilers: this.spoilers });
+    drawCodePane(this.codeRoot, vm, k, { goto: function (j) { self.stop(); self.show(j); }, present: this.root.dataset.present === "1", spoilers: this.spoilers, other: this.opts.codeOther || null });
   }
   if (this.onStep && !quiet) this.onStep(k);
 };
@@ -1144,7 +1144,7 @@ function Pair(host, opts) {
     const inner = el("div");
     col.appendChild(inner);
     cols.appendChild(col);
-    self.sides.push(new Player(inner, { vm: data[key], controls: false, spoilers: opts.spoilers }));
+    self.sides.push(new Player(inner, { vm: data[key], controls: false, spoilers: opts.spoilers, codeOther: data[i ? "a" : "b"] }));
   });
   root.appendChild(cols);
   const det = el("details");

@@ -9,7 +9,10 @@ first draw (building the pane), stepping forward one step at a time, and
 random jumps across the whole trace, each followed by a forced layout
 (reading ``offsetHeight``) so the browser's style and layout work counts.
 Prints the median and 95th percentile against the explorer's 50 ms redraw
-budget. Tests never assert these times; this script only reports them.
+budget. With ``--player`` it then measures the whole renderer's offline page
+(``benchmarks/bench_browser.py``'s clicks, slider drag and play) twice, with
+the code pane on and with the view model's code part removed (pane off).
+Tests never assert these times; this script only reports them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from browser_util import launch_chromium, sync_playwright  # noqa: E402
 from test_browser_codepane import pane_vm, write_page  # noqa: E402
@@ -56,6 +60,7 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--player", action="store_true", help="also the player's offline page, pane on and off")
     args = ap.parse_args()
     trace = load_scenario("thp-2m").run()
     vm = pane_vm(trace)
@@ -73,7 +78,26 @@ def main() -> None:
             t = r["times"]
             print(f"{mode:8s} first draw {r['first']:6.2f} ms; per step median {pct(t, .5):6.3f} ms, "
                   f"p95 {pct(t, .95):6.3f} ms, max {max(t):6.2f} ms over {len(t)} steps (budget {BUDGET_MS:.0f} ms)")
+        if args.player:
+            _player(browser, vm, Path(tmp))
         browser.close()
+
+
+def _player(browser, vm: dict, tmp: Path) -> None:
+    """The player's offline page with the pane on and off: click, drag and play figures."""
+    from bench_browser import _figures
+
+    from zswapviz.views.assets import standalone_html
+
+    off = {k: v for k, v in vm.items() if k not in ("code", "listings")}
+    for label, data in (("pane on", vm), ("pane off", off)):
+        html = tmp / f"player-{label.replace(' ', '-')}.html"
+        html.write_text(standalone_html(data, "bench"), encoding="utf-8")
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(html.as_uri())
+        page.wait_for_selector(".zvp-root[data-step]", state="attached")
+        _figures(page, page.locator(".zvp-root").first, f"offline player, {label}")
+        page.close()
 
 
 if __name__ == "__main__":

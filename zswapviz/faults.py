@@ -85,7 +85,7 @@ def parse_fault(spec: str) -> tuple[int, str]:
         )
     if len(page.lstrip("0")) > 6:
         raise UsageError(f"fault page {page[:20]}{'...' if len(page) > 20 else ''} is out of range; "
-                         f"a run has at most 65536 pages")
+                         f"a run has at most 16384 pages")
     if kind not in FAULT_KINDS:
         raise UsageError(f"unknown fault kind {kind[:40]!r}; accepted: {', '.join(FAULT_KINDS)}")
     return int(page), kind

@@ -386,6 +386,15 @@ def scenario_data(scenario: Scenario) -> dict:
     return data
 
 
+def _json_text(value, limit: int = 80) -> str:
+    """*value* as short JSON text for an error sentence."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return _show(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _stop(raw, number: int, traces: dict, where: str) -> Stop:
     """Resolve and check one stop; errors name the stop."""
     name = f"{where}: stop {number}"
@@ -417,7 +426,7 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
     except UsageError as e:
         raise UsageError(f"{name}: field 'at': {e}") from None
     if step is None:
-        raise UsageError(f"{name}: 'at' {json.dumps(raw['at'])} matches no step of the trace "
+        raise UsageError(f"{name}: 'at' {_json_text(raw['at'])} matches no step of the trace "
                          f"({len(trace)} steps{', ' + repr(variant) if variant else ''})")
     expect = raw.get("expect", {})
     if not isinstance(expect, dict):

@@ -35,7 +35,11 @@ __all__ = ["SCENARIO_DIR", "Scenario", "builtin_scenarios", "ledger", "load_scen
 
 #: Where the built-in scenario files live.
 SCENARIO_DIR = data_path("scenarios")
-_MAX_PAGES = 1 << 16
+#: The most pages a recorded trace takes: every step keeps a snapshot, and
+#: 16384 pages in 2 MiB folios (148k steps) record in about 600 MB; 65536
+#: pages needed more than 4 GB (benchmarks/bench_report.py). More pages:
+#: ``zswapviz simulate``, which keeps no steps.
+_MAX_PAGES = 1 << 14
 
 
 @dataclass
@@ -189,7 +193,9 @@ class Scenario:
         except UsageError as e:
             raise UsageError(f"{where}: field 'pages': {e}") from None
         if total > _MAX_PAGES:
-            raise UsageError(f"{where}: field 'pages': {total} pages is too many for a recorded trace; at most {_MAX_PAGES}")
+            raise UsageError(f"{where}: field 'pages': {total} pages is too many for a recorded trace, which "
+                             f"keeps every step (at most {_MAX_PAGES}); 'zswapviz simulate' runs any number of "
+                             f"pages without keeping the steps")
         if total == 0:
             raise UsageError(f"{where}: field 'pages': the run has no pages; give at least one folio of pages")
         if total % self.folio_pages:

@@ -692,3 +692,14 @@ def test_kernel_panel_reads_the_real_kernel():
     for item in s["unreadable"]:
         assert html.escape(item["why"]) in text
     assert ("zswap is not in this kernel" in text) != s["zswap"]["available"]
+
+
+def test_every_explorer_reaches_the_glossary(demo):
+    """A student's explorer (not only the teacher's) has the glossary, folded, with every term."""
+    from zswapviz.glossary import terms
+
+    assert demo.glossary in demo.widget.children
+    assert demo.glossary.selected_index is None
+    text = demo.glossary.children[0].value
+    for t in terms():
+        assert html.escape(t.term) in text

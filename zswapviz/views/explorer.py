@@ -75,30 +75,10 @@ def _size_label(nbytes: int) -> str:
 
 
 def _glossary_html() -> str:
-    """The glossary as a short HTML list, when :mod:`zswapviz.glossary` is installed; else ""."""
-    try:
-        from .. import glossary
-    except ImportError:
-        return ""
-    if callable(getattr(glossary, "glossary_html", None)):
-        return f'<div class="zswapviz-glossary" style="font-size:16px;max-height:320px;overflow:auto">{glossary.glossary_html()}</div>'
-    terms = getattr(glossary, "TERMS", None) or getattr(glossary, "GLOSSARY", None)
-    if callable(getattr(glossary, "terms", None)):
-        terms = glossary.terms()
-    if not terms:
-        return ""
-    items = terms.items() if isinstance(terms, dict) else terms
-    rows = []
-    for item in items:
-        if isinstance(item, (tuple, list)) and len(item) >= 2:
-            term, meaning = item[0], item[1]
-        else:
-            term = getattr(item, "term", None) or getattr(item, "name", "")
-            meaning = getattr(item, "meaning", None) or getattr(item, "text", "")
-        if isinstance(meaning, dict):
-            meaning = meaning.get("meaning") or meaning.get("text") or ""
-        rows.append(f"<dt><code>{html.escape(str(term))}</code></dt><dd>{html.escape(str(meaning))}</dd>")
-    return f'<dl class="zswapviz-glossary" style="font-size:16px;max-height:320px;overflow:auto">{"".join(rows)}</dl>'
+    """The glossary (:func:`zswapviz.glossary.glossary_html`) in a scrolling box of projector-sized text."""
+    from ..glossary import glossary_html
+
+    return f'<div class="zswapviz-glossary" style="font-size:16px;max-height:320px;overflow:auto">{glossary_html()}</div>'
 
 
 class Explorer(LessonControls):
@@ -107,7 +87,7 @@ class Explorer(LessonControls):
     *scenario* is a :class:`~zswapviz.scenario.Scenario` or a built-in
     scenario's name (default: a 64 KiB folio of text). *controls* shows the
     scenario controls; *label* names the run on screen; *teacher* shows the
-    teacher's answers in lessons and the glossary; *spoilers* draws the
+    teacher's answers in lessons; *spoilers* draws the
     steps after the current one faded (True) or hides them (False; the
     default in lessons). ``live``, ``figsize`` and ``dpi`` are accepted for
     old notebooks and ignored (the page draws vector graphics).
@@ -452,16 +432,13 @@ class Explorer(LessonControls):
         self.kernel_toggle.observe(self._guard(lambda ch: self.show_kernel(ch["new"])), "value")
         self.kernel_box = W.VBox(layout=W.Layout(display="none"))
         tools = [self.kernel_toggle, self.export_name, self.export_button, self.figure_name, self.figure_button]
-        glossary = _glossary_html() if self.teacher else ""
-        self.glossary = None
-        if glossary:
-            self.glossary = W.Accordion(children=[W.HTML(glossary)], titles=("glossary",))
-            self.glossary.selected_index = None
+        #: The glossary of the terms the explorer uses, folded until opened.
+        self.glossary = W.Accordion(children=[W.HTML(_glossary_html())], titles=("glossary",))
+        self.glossary.selected_index = None
         tools_row = W.HBox(tools + [self.export_status],
                            layout=W.Layout(flex_flow="row wrap", align_items="center", margin="4px 0 0 0"))
         parts = [self.header_html, self.controls_box, self.message_html, self.player, tools_row, self.kernel_box]
-        if self.glossary is not None:
-            parts.append(self.glossary)
+        parts.append(self.glossary)
         self.widget = W.VBox(parts)
         self.widget.add_class("zswapviz-explorer")
 

@@ -51,7 +51,7 @@ def interesting_steps(trace) -> list[int]:
 def test_saved_figure_at_step_k_is_trace_plot_at_k(name, tmp_path):
     """The explorer's "Save figure" at step k draws what trace.plot(k) draws, and its slots show the view model's states."""
     from zswapviz.views.frames import View
-from zswapviz.views.viewmodel import view_model
+    from zswapviz.views.viewmodel import view_model
 
     ex = Explorer(SCENARIOS[name])
     view = View(view_model(ex.trace))

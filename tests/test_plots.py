@@ -17,10 +17,21 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from zswapviz import Scenario, builtin_scenarios, ledger  # noqa: E402
-from zswapviz.model.world import CELL_STATES  # noqa: E402
 from zswapviz.model.zsmalloc import SizeClasses  # noqa: E402
-from zswapviz.plots import (EXPLORER_FIGSIZE, counters_frame, draw_explorer, draw_occupancy, draw_pool_pages,  # noqa: E402
-                            draw_refcounts, draw_rollback, draw_sizes, grid_columns, ledger_series, step_title)
+from zswapviz.plots import (  # noqa: E402
+    EXPLORER_FIGSIZE,
+    counters_frame,
+    draw_explorer,
+    draw_occupancy,
+    draw_pool_pages,
+    draw_refcounts,
+    draw_rollback,
+    draw_sizes,
+    grid_columns,
+    ledger_series,
+    step_title,
+)
+from zswapviz.snapshot import CELL_STATES  # noqa: E402
 from zswapviz.widgets import Explorer  # noqa: E402
 
 SCENARIOS = builtin_scenarios()

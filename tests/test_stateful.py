@@ -34,7 +34,9 @@ from hypothesis.stateful import (
 )
 
 import zswapviz.store as store
+from zswapviz.actions import Action, drive
 from zswapviz.compress import get_compressor
+from zswapviz.constants import EAGAIN, ENOENT
 from zswapviz.faults import FAULT_KINDS, Faults
 from zswapviz.model.folio import Folio
 from zswapviz.model.memcg import MemCgroup
@@ -44,7 +46,6 @@ from zswapviz.model.xarray import SwapZswapTrees
 from zswapviz.model.zsmalloc import ZsPool
 from zswapviz.pages import make_pages
 from zswapviz.store import (
-    PHASES,
     swap_writepage,
     zswap_compressor_switch,
     zswap_invalidate,
@@ -53,7 +54,6 @@ from zswapviz.store import (
 )
 
 PAGE = 4096
-ENOENT, EAGAIN = -2, -11
 #: Examples of the main machine; ZSWAPVIZ_STATEFUL_EXAMPLES overrides (e.g. 100 locally).
 MAIN_EXAMPLES = int(os.environ.get("ZSWAPVIZ_STATEFUL_EXAMPLES", "2000"))
 #: Rules per example of the stateful machines.
@@ -61,14 +61,11 @@ STEPS = int(os.environ.get("ZSWAPVIZ_STATEFUL_STEPS", "20"))
 DEFAULT_RAM = Params().total_ram_pages
 
 
-def drive(op):
-    """Run one operation generator to the end and return its value."""
-    while True:
-        try:
-            step = next(op)
-        except StopIteration as stop:
-            return stop.value
-        assert len(step) == 4 and step[2] in PHASES, step
+def run(op):
+    """Run one operation to the end (through the one driver) and return its value."""
+    def check(action):
+        assert isinstance(action, Action) and action.actor is None, action
+    return drive(op, check)
 
 
 def mthp(order: int, event: str) -> str:
@@ -438,7 +435,7 @@ def check_pools(world: World, ref: Reference) -> None:
         assert p.refcount == want, f"{p.name}: refcount {p.refcount}, reference {want}"
         assert p.zs_pool.objects_in_use() == r.users, f"{p.name}: {p.zs_pool.objects_in_use()} objects, {r.users} entries"
         assert p.zs_pool.pages_allocated == r.zs.pages_allocated, f"{p.name}: zsmalloc pages differ"
-        assert p.compressor.name == r.compressor, p.name
+        assert p.tfm_name == r.compressor, p.name
     assert world.zswap_pool_reached_full == ref.reached_full, "zswap_pool_reached_full"
     assert world.shrink_work_queued == ref.shrink_work, "shrink_worker queued"
 
@@ -568,7 +565,7 @@ class ZswapMachine(RuleBasedStateMachine):
 
         stale = sum(off in ref.entries for off in range(offset, offset + nr))
         limit_hits = ref.stats["pool_limit_hit"]
-        outcome = drive(swap_writepage(world, folio, faults))
+        outcome = run(swap_writepage(world, folio, faults))
         expected = ref.swap_writepage(offset, order, pages, fmap)
         event(f"store: {outcome}")
         if ref.published:
@@ -600,28 +597,28 @@ class ZswapMachine(RuleBasedStateMachine):
     def load(self, data, swapcache):
         """zswap_load of one slot returns exactly the page stored there."""
         offset = self._offsets(data)
-        page = drive(zswap_load(self.world, offset, swapcache))
+        result = run(zswap_load(self.world, offset, swapcache))
         expected = self.ref.load(offset, swapcache)
-        assert page == expected, f"zswap_load({offset}) returned the wrong page"
+        assert result.handled == (expected is not None) and result.data == expected, f"zswap_load({offset}) returned the wrong page"
 
     @rule(data=st.data())
     def invalidate(self, data):
         """zswap_invalidate of one slot frees the entry there, if any."""
         offset = self._offsets(data)
-        assert drive(zswap_invalidate(self.world, offset)) == self.ref.invalidate(offset)
+        assert run(zswap_invalidate(self.world, offset)) == self.ref.invalidate(offset)
 
     @rule(passes=st.integers(1, 8))
     def writeback_one(self, passes):
         """Shrinker passes: each LRU head gets its second chance or is written back."""
         for _ in range(passes):
-            result = drive(zswap_writeback_one(self.world))
+            result = run(zswap_writeback_one(self.world))
             event(f"writeback: {result}")
             assert result == self.ref.writeback_one()
 
     @rule(name=st.sampled_from(("zstd", "deflate", "lz4")))
     def compressor_switch(self, name):
         """A new current pool; the old one lives while its entries do."""
-        assert drive(zswap_compressor_switch(self.world, name)) == self.ref.compressor_switch(name)
+        assert run(zswap_compressor_switch(self.world, name)) == self.ref.compressor_switch(name)
 
     @rule(enabled=st.booleans())
     def set_enabled(self, enabled):
@@ -732,22 +729,22 @@ class Pair:
         folio = Folio(offset, order, list(pages), self.run_pages)
         fl = Faults({self.run_pages + i: k for i, k in faults.items()}) if faults else None
         self.run_pages += 1 << order
-        got = drive(swap_writepage(self.world, folio, fl))
+        got = run(swap_writepage(self.world, folio, fl))
         if got != "zeromap":
             validate_all_or_nothing(self.world, folio, got == "zswap")
         return self._agree(got, self.ref.swap_writepage(offset, order, pages, faults or {}))
 
     def load(self, offset: int, swapcache: bool = True):
-        return self._agree(drive(zswap_load(self.world, offset, swapcache)), self.ref.load(offset, swapcache))
+        return self._agree(run(zswap_load(self.world, offset, swapcache)).data, self.ref.load(offset, swapcache))
 
     def invalidate(self, offset: int) -> bool:
-        return self._agree(drive(zswap_invalidate(self.world, offset)), self.ref.invalidate(offset))
+        return self._agree(run(zswap_invalidate(self.world, offset)), self.ref.invalidate(offset))
 
     def writeback_one(self) -> str:
-        return self._agree(drive(zswap_writeback_one(self.world)), self.ref.writeback_one())
+        return self._agree(run(zswap_writeback_one(self.world)), self.ref.writeback_one())
 
     def switch(self, name: str) -> str:
-        return self._agree(drive(zswap_compressor_switch(self.world, name)), self.ref.compressor_switch(name))
+        return self._agree(run(zswap_compressor_switch(self.world, name)), self.ref.compressor_switch(name))
 
     def set_zswap_max(self, pages: int | None) -> None:
         self.world.memcg.zswap_max_pages = pages
@@ -764,7 +761,7 @@ def test_lzo_round_trip_against_reference():
         assert pair.store(off, order, pages) == "zswap"
         for i, page in enumerate(pages):
             assert pair.load(off + i, swapcache=False) == page
-    assert pair.world.pools[-1].compressor.name == "lzo"
+    assert pair.world.pools[-1].tfm_name == "lzo"
 
 
 @pytest.mark.parametrize("kernel", ["6.14", "6.18"])
@@ -892,7 +889,7 @@ def test_quality_catches_check_old_skipping_stale_entries(monkeypatch):
     def zswap_store_keeping_stale(world, folio, faults=None):
         def erase_new_only(trees, offset):
             e = trees.xa_load(offset)
-            if e is not None and e.op != world.op:
+            if e is not None and e.operation_seq != world.operation_seq:
                 return None
             return real_erase(trees, offset)
 

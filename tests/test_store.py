@@ -18,6 +18,9 @@ import inspect
 
 import pytest
 
+from zswapviz.actions import Operation
+from zswapviz.compress import get_compressor
+from zswapviz.constants import EEXIST, EIO, ENOENT, ENOMEM
 from zswapviz.faults import FAULT_KINDS, Faults
 from zswapviz.model.folio import Folio
 from zswapviz.model.memcg import MemCgroup
@@ -28,9 +31,6 @@ from zswapviz.model.xarray import SWAP_ADDRESS_SPACE_PAGES, SwapZswapTrees
 from zswapviz.pages import PAGE_SIZE, make_pages, split_pages
 from zswapviz.scenario import Scenario, ledger
 from zswapviz.store import (
-    EEXIST,
-    ENOENT,
-    ENOMEM,
     swap_writepage,
     zswap_compressor_switch,
     zswap_invalidate,
@@ -675,7 +675,7 @@ def test_oracle19_writeback_after_slot_reused_or_invalidated(replace):
     pool = world.zswap_pool_current()
     before = (pool.refcount, world.memcg.objcg_refs, world.memcg.zswap_b, dict(world.stats))
 
-    trace, ret = run_op(world, zswap_writeback_entry(world, old), (folio.offset, 1))
+    trace, ret = run_op(world, Operation("zswap_writeback_entry", zswap_writeback_entry(world, old)), (folio.offset, 1))
     assert ret == ENOMEM
     assert [s.arg for s in trace.steps if s.fn == "xa_cmpxchg"] == [ENOMEM]
     assert world.trees.xa_load(folio.offset) is now
@@ -722,8 +722,8 @@ def test_oracle21_load_in_swap_cache_is_exclusive(kernel):
     off = folio.offset + 2
     pool = world.zswap_pool_current()
     refs = (pool.refcount, world.memcg.objcg_refs, world.stats["stored_pages"])
-    trace, page = run_op(world, zswap_load(world, off, swapcache=True), (folio.offset, 4))
-    assert page == pages[2]
+    trace, result = run_op(world, zswap_load(world, off, swapcache=True), (folio.offset, 4))
+    assert (result.handled, result.uptodate, result.data, result.error) == (True, True, pages[2], 0)
     assert world.trees.xa_load(off) is None
     assert world.stats["zswpin"] == 1 and world.memcg.zswpin == 1
     assert trace.find("folio_mark_dirty") and off in world.in_memory
@@ -738,8 +738,8 @@ def test_oracle22_load_without_swap_cache_keeps_entry():
     pages = text_pages(2)
     folio, _, _ = store(world, pages)
     entry = world.trees.xa_load(folio.offset + 1)
-    trace, page = run_op(world, zswap_load(world, folio.offset + 1, swapcache=False), (folio.offset, 2))
-    assert page == pages[1]
+    trace, result = run_op(world, zswap_load(world, folio.offset + 1, swapcache=False), (folio.offset, 2))
+    assert result.handled and result.data == pages[1]
     assert world.trees.xa_load(folio.offset + 1) is entry and entry.on_lru
     assert world.stats["zswpin"] == 1 and world.stats["stored_pages"] == 2
     assert not trace.find("folio_mark_dirty")
@@ -753,7 +753,7 @@ def test_oracle23_large_folio_load(kernel):
     folio, _, _ = store(world, text_pages(16))
     before = (world.stats["zswpin"], len(world.trees), list(world.violations))
     trace, result = run_op(world, zswap_load(world, folio.offset, True, nr_pages=16), (folio.offset, 16))
-    assert result == "EIO"
+    assert (result.handled, result.uptodate, result.data, result.error) == (True, False, None, EIO)
     assert [s.fn for s in trace.steps] == ["folio_test_large"] and trace.steps[0].failed
     # nothing changes (6.13 already shows its zswapped drift from the store)
     assert (world.stats["zswpin"], len(world.trees), world.violations) == before
@@ -819,7 +819,7 @@ def test_oracle26_compressor_switch():
     trace, name = run_op(world, zswap_compressor_switch(world, "deflate"), (old_folio.offset, 4))
     new_pool = world.zswap_pool_current()
     assert name == new_pool.name and new_pool is not old_pool
-    assert new_pool.compressor.name == "deflate"
+    assert new_pool.tfm_name == "deflate"
     assert old_pool.dead and not old_pool.released and old_pool.refcount == 4
     assert old_pool in world.pools
     assert world.violations == []
@@ -829,7 +829,7 @@ def test_oracle26_compressor_switch():
     assert outcome == "zswap"
     new_entries = entries_at(world, new_folio)
     assert all(e.pool is new_pool for e in new_entries)
-    assert [e.length for e in new_entries] == [len(new_pool.compressor.compress(p)) for p in pages]
+    assert [e.length for e in new_entries] == [len(get_compressor(new_pool.tfm_name).compress(p)) for p in pages]
     assert new_pool.refcount == 5 and old_pool.refcount == 4
 
     for i in range(4):
@@ -849,7 +849,7 @@ def test_oracle26_switch_with_empty_pool_releases_at_once():
     old = world.zswap_pool_current()
     run_op(world, zswap_compressor_switch(world, "lz4"), (1, 1))
     assert old.released and old not in world.pools and old.problems == []
-    assert world.zswap_pool_current().compressor.name == "lz4"
+    assert world.zswap_pool_current().tfm_name == "lz4"
 
 
 # -- oracle 32 -------------------------------------------------------------------
@@ -1003,6 +1003,6 @@ def test_pool_shrinker_compacts_after_frees():
     assert freed > 0 and world.zswap_total_pages() == before - freed
     assert [s.fn for s in trace.steps] == ["zs_compact"]
     for i in range(1, 64, 2):
-        _, page = run_op(world, zswap_load(world, folio.offset + i), (folio.offset, 64))
-        assert page == pages[i]
+        _, result = run_op(world, zswap_load(world, folio.offset + i), (folio.offset, 64))
+        assert result.data == pages[i]
     assert world.violations == []

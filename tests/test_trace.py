@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pytest
 
+from zswapviz.actions import PHASES
 from zswapviz.faults import Faults
 from zswapviz.model.folio import Folio
 from zswapviz.model.memcg import MemCgroup
-from zswapviz.model.world import CELL_STATES, Params, World
+from zswapviz.model.world import Params, World
 from zswapviz.pages import make_pages, split_pages
 from zswapviz.scenario import Scenario, ledger
+from zswapviz.snapshot import CELL_STATES
 from zswapviz.store import (
-    PHASES,
     swap_writepage,
     zswap_compressor_switch,
     zswap_invalidate,
@@ -194,35 +195,36 @@ def test_snapshot_after_zs_malloc_shows_length_and_handle(demo_trace):
 def _record_checking_cells(monkeypatch, scenario: Scenario):
     """Run *scenario*, comparing each snapshot's cells with the world just after its step.
 
-    Each operation is wrapped: before it resumes (so right after ``record``
-    took the snapshot of the step it just yielded) the wrapper recomputes
-    every cell of the window from the world and keeps the differences.
-    Returns (trace, [(step tuple, cell index, snapshot cell, fresh cell)]).
+    Every ``Snapshotter.take`` is followed by recomputing every cell of the
+    window from the world; the differences are kept. Returns (trace,
+    [(step number, cell index, snapshot cell, fresh cell)]).
     """
-    import zswapviz.scenario as scenario_module
+    from zswapviz.snapshot import Snapshotter
 
-    real = scenario_module.record
+    real = Snapshotter.take
     found = []
 
-    def checked(world, op, first, count):
-        last = None
-        while True:
-            snap = world._snap
-            if last is not None and snap is not None:
-                for i, (got, fresh) in enumerate(zip(snap.cells, (world.cell_view(o) for o in range(first, first + count)))):
-                    if got != fresh:
-                        found.append((last, i, got, fresh))
-            try:
-                last = next(op)
-            except StopIteration as stop:
-                return stop.value
-            yield last
+    def take(self):
+        snap = real(self)
+        fresh = [self.cell_view(o) for o in range(self.first, self.first + self.count)]
+        for i, (got, want) in enumerate(zip(snap.cells, fresh)):
+            if got != want:
+                found.append((len(found), i, got, want))
+        return snap
 
-    def recording(world, ops, window, *args, **kwargs):
-        return real(world, [checked(world, op, *window) for op in ops], window, *args, **kwargs)
-
-    monkeypatch.setattr(scenario_module, "record", recording)
+    monkeypatch.setattr(Snapshotter, "take", take)
     return scenario.run(), found
+
+
+def test_cell_check_catches_an_untracked_change(monkeypatch):
+    """The incremental-cell check fails when a container stops noting its changes."""
+    from zswapviz.model.entry import ZswapEntry
+
+    for name in ("length", "handle"):     # an entry that no longer notes these two
+        monkeypatch.setattr(ZswapEntry, name, property(lambda e, n=name: getattr(e, "_" + n),
+                                                       lambda e, v, n=name: setattr(e, "_" + n, v)))
+    _, found = _record_checking_cells(monkeypatch, CELL_CHECK_SCENARIOS["demo-6.18"]())
+    assert found and {fresh.state for _, _, _, fresh in found} == {"storing"}
 
 
 def test_entries_of_one_stored_folio_show_one_state():
@@ -360,7 +362,7 @@ def test_trace_indexing(demo_trace):
     assert len(t) == len(t.steps) == len(t.snapshots)
     assert t[7] == (t.steps[7], t.snapshots[7])
     assert all(isinstance(s, Step) and s.index == i for i, s in enumerate(t.steps))
-    assert [op for op in {s.op for s in t.steps}] == ["swap_writepage"]
+    assert [op for op in {s.actor for s in t.steps}] == ["swap_writepage"]
 
 
 # -- vocabulary --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from zswapviz.compress import get_compressor
 from zswapviz.faults import Faults
 from zswapviz.model.entry import ZswapEntry
 from zswapviz.model.folio import Folio
@@ -256,7 +257,7 @@ def test_all_or_nothing_catches_an_entry_left_after_a_refused_store(healthy):
     _, outcome = store_folio(world, folio.offset, {5: "alloc_fail"}, seed=2)
     assert outcome == "disk"
     validate_all_or_nothing(world, folio, False)
-    leftover = ZswapEntry(world.op)
+    leftover = ZswapEntry(world.operation_seq)
     leftover.swpentry = (0, folio.offset + 9)
     world.trees.xa_store(folio.offset + 9, leftover)
     with pytest.raises(ValidationError, match=rf"refused, yet offset {folio.offset + 9} still has an entry"):
@@ -291,7 +292,7 @@ def test_613_failure_at_page_5_is_flagged():
     world = World("6.13", Params(), MemCgroup())
     folio, outcome = store_folio(world, faults={5: "alloc_fail"})
     assert outcome == "disk"
-    lengths = [len(world.zswap_pool_current().compressor.compress(p)) for p in folio.pages[:5]]
+    lengths = [len(get_compressor(world.zswap_pool_current().tfm_name).compress(p)) for p in folio.pages[:5]]
     assert len(world.trees) == 0
     assert world.stats["stored_pages"] == -5
     assert world.stats["reject_alloc_fail"] == 1 and world.stats["zswpout"] == 0

@@ -27,7 +27,7 @@ def run(**kw):
 
 def fns(trace, op="swap_writepage"):
     """The kernel functions of one actor's steps, in order."""
-    return [s.fn for s in trace.steps if s.op == op]
+    return [s.fn for s in trace.steps if s.actor == op]
 
 
 # -- kernel profiles ------------------------------------------------------------
@@ -46,7 +46,7 @@ def test_612_refuses_large_folio_before_any_check():
     assert t.results == ["disk"]
     world = t.world
     stale_offset = min(o for tree in world.trees.trees for o in tree)
-    assert len(world.trees) == 1 and world.trees.xa_load(stale_offset).op != world.op
+    assert len(world.trees) == 1 and world.trees.xa_load(stale_offset).operation_seq != world.operation_seq
     assert world.stats["pswpout"] == 16 and world.stats["mthp_64kB_swpout"] == 1
     # zswpout 1 is the earlier order-0 store that left the stale entry
     assert world.stats["pool_limit_hit"] == 0 and world.stats["zswpout"] == 1
@@ -155,7 +155,7 @@ def test_realistic_writeback_of_a_locked_folio_fails_with_eexist():
     """In realistic mode the shrinker reaching page 3 mid-store gets -EEXIST: reject_reclaim_fail + 1."""
     t = run(kernel="6.18", refs="batch-after",
             interleave=[{"actor": "writeback", "after_fn": "zswap_lru_add", "after_page": 3}])
-    wb = [s for s in t.steps if s.op == "writeback"]
+    wb = [s for s in t.steps if s.actor == "writeback"]
     assert [s.fn for s in wb] == ["shrink_memcg_cb", "__read_swap_cache_async", "shrink_memcg_cb"]
     assert wb[1].arg == -17 and t.world.stats["reject_reclaim_fail"] == 1
     assert t.results == ["zswap"] and not t.world.violations
@@ -189,7 +189,7 @@ def test_per_page_survives_naive_writeback_and_compressor_switch():
 def test_realistic_invalidation_waits_for_the_swap_cache():
     """A slot of the folio being stored cannot be freed in realistic mode; naive mode frees it."""
     real = run(interleave=[{"actor": "invalidate", "after_fn": "zswap_lru_add", "after_page": 2}])
-    assert [s.arg for s in real.steps if s.op == "invalidate"] == [-17] and not real.world.violations
+    assert [s.arg for s in real.steps if s.actor == "invalidate"] == [-17] and not real.world.violations
     naive = run(refs="batch-after", interleave=[{"actor": "invalidate", "after_fn": "zswap_lru_add", "after_page": 2, "mode": "naive"}])
     assert any("put without a get" in v for v in naive.world.violations)
 

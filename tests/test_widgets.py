@@ -330,7 +330,7 @@ def test_side_by_side_aligns_by_kernel_event():
     for i, j in sb.rows:
         if i >= 0 and j >= 0:
             a, b = left.trace.steps[i], right.trace.steps[j]
-            assert (a.op_index, a.fn, a.page) == (b.op_index, b.fn, b.page)
+            assert (a.operation_index, a.fn, a.page) == (b.operation_index, b.fn, b.page)
     assert [i for i, _ in sb.rows if i >= 0] == list(range(len(left.trace)))
     assert [j for _, j in sb.rows if j >= 0] == list(range(len(right.trace)))
     gaps = [r for r, (i, j) in enumerate(sb.rows) if i < 0]

@@ -29,14 +29,18 @@ Actors:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
+from .actions import Action, Phase, ShrinkResult
+from .constants import EEXIST
 from .errors import UsageError
 from .model.folio import Folio
 from .model.world import World
-from .store import EEXIST, WRITEBACK, compressor_switch_steps, invalidate_steps, shrink_memcg_cb
+from .store import compressor_switch_steps, invalidate_steps, shrink_memcg_cb
 
-__all__ = ["ACTORS", "MODES", "Interleaving", "interleave"]
+__all__ = ["ACTORS", "MODES", "Interleaving", "interleaver"]
+
+WRITEBACK = Phase.WRITEBACK
 
 ACTORS = ("writeback", "compressor_switch", "invalidate")
 MODES = ("realistic", "naive")
@@ -90,8 +94,12 @@ class Interleaving:
         return {k: v for k, v in asdict(self).items() if k == "actor" or v != getattr(default, k)}
 
 
-def interleave(world: World, ops: list, specs: Iterable, folios: list[Folio]) -> list:
-    """Wrap the operations so each interleaving runs right after its step."""
+def interleaver(world: World, specs: Iterable, folios: list[Folio]) -> Callable[[Action], Iterator[Action] | None]:
+    """The ``between`` hook for :func:`zswapviz.actions.drive` that runs each interleaving after its step.
+
+    Each spec (an Interleaving or its dict) acts once, right after the first
+    step that matches it; its actions carry the actor's name.
+    """
     pending = [s if isinstance(s, Interleaving) else Interleaving.from_dict(s, f"interleave[{i}]")
                for i, s in enumerate(specs)]
     nr = folios[0].nr_pages if folios else 1
@@ -104,55 +112,46 @@ def interleave(world: World, ops: list, specs: Iterable, folios: list[Folio]) ->
     def offset_of(page: int) -> int:
         return folios[page // nr].offset + page % nr
 
-    wrapped = []
-    for op in ops:
-        w = _wrap(world, op, pending, offset_of)
-        w.__name__ = op.__name__
-        wrapped.append(w)
-    return wrapped
+    def between(action: Action) -> Iterator[Action] | None:
+        due = [spec for spec in pending
+               if action.fn == spec.after_fn
+               and (spec.after_page is None or action.offset == offset_of(spec.after_page))]
+        if not due:
+            return None
+        for spec in due:
+            pending.remove(spec)
+        return _run(world, due, offset_of)
+    return between
 
 
-def _wrap(world: World, op, pending: list[Interleaving], offset_of):
-    """Drive *op*, running every pending interleaving whose step just happened."""
-    result = None
-    while True:
-        try:
-            step = next(op)
-        except StopIteration as stop:
-            result = stop.value
-            break
-        yield step
-        fn, offset = step[0], step[1]
-        for spec in list(pending):
-            if fn == spec.after_fn and (spec.after_page is None or offset == offset_of(spec.after_page)):
-                pending.remove(spec)
-                target = spec.target_page if spec.target_page is not None else spec.after_page
-                for actor_step in _act(world, spec, None if target is None else offset_of(target)):
-                    yield actor_step + (spec.actor,)
-    return result
-
+def _run(world: World, due: list[Interleaving], offset_of) -> Iterator[Action]:
+    """Every due actor's actions, in order, each tagged with its actor's name."""
+    for spec in due:
+        target = spec.target_page if spec.target_page is not None else spec.after_page
+        for action in _act(world, spec, None if target is None else offset_of(target)):
+            yield action._replace(actor=spec.actor)
 
 
 def _act(world: World, spec: Interleaving, offset: int | None):
-    """The actor's steps (4-tuples, like the store's)."""
+    """The actor's actions, as the store's generators yield them."""
     if spec.actor == "compressor_switch":
         yield from compressor_switch_steps(world, spec.compressor)
     elif spec.actor == "writeback":
         entry = world.trees.xa_load(offset)
         if entry is None or not entry.on_lru:
             # The shrinker walks the LRU: an entry not on it cannot be reached
-            yield ("list_lru_walk_one", offset, WRITEBACK, 0)
+            yield Action("list_lru_walk_one", offset, WRITEBACK, 0)
             return
         if entry.objcg is not None and not entry.objcg.zswap_writeback:
             # memory.zswap.writeback = 0: the shrinkers skip this cgroup
-            yield ("mem_cgroup_zswap_writeback_enabled", offset, WRITEBACK, 0)
+            yield Action("mem_cgroup_zswap_writeback_enabled", offset, WRITEBACK, 0)
             return
         respect = spec.mode == "realistic"
         result = yield from shrink_memcg_cb(world, entry, respect)
-        if result == "rotated":
+        if result is ShrinkResult.ROTATED:
             yield from shrink_memcg_cb(world, entry, respect)
     elif spec.actor == "invalidate":
         if spec.mode == "realistic" and offset in world.swap_cache:
-            yield ("swap_entry_free", offset, WRITEBACK, EEXIST)
+            yield Action("swap_entry_free", offset, WRITEBACK, EEXIST)
             return
         yield from invalidate_steps(world, offset, WRITEBACK)

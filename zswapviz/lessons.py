@@ -199,7 +199,7 @@ def find_step(trace: Trace, at) -> int | None:
         raise UsageError(f"'which' must be \"first\", \"last\" or a whole number from 1, not {_show(which)}")
     hits = [s.index for s in trace.steps
             if ("fn" not in at or s.fn == at["fn"]) and ("phase" not in at or s.phase == at["phase"])
-            and ("page" not in at or s.page == at["page"]) and ("op" not in at or s.op_index == at["op"])
+            and ("page" not in at or s.page == at["page"]) and ("op" not in at or s.operation_index == at["op"])
             and ("failed" not in at or s.failed == at["failed"])]
     if not hits:
         return None

@@ -30,8 +30,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
 
-from .model.world import CELL_STATES
+from .constants import PAGE_SIZE
 from .model.zsmalloc import SizeClasses
+from .snapshot import CELL_STATES
 from .trace import Trace
 from .views.viewmodel import STATE_COLORS as _VM_COLORS
 
@@ -60,7 +61,6 @@ __all__ = [
     "step_title",
 ]
 
-PAGE_SIZE = 4096
 #: The explorer figure's size in inches (at 80 dpi: 880 x 560 pixels).
 EXPLORER_FIGSIZE = (11.0, 7.0)
 
@@ -600,7 +600,7 @@ def draw_rollback(ax, trace: Trace, current: int = 0) -> RollbackArtists:
         s = trace.steps[fails[0]]
         where = "" if s.page is None else f", page {s.page}"
         text = f"failure at step {s.index}: {s.fn}{where}"
-        others = [i for i in fails if trace.steps[i].page != s.page or trace.steps[i].op_index != s.op_index]
+        others = [i for i in fails if trace.steps[i].page != s.page or trace.steps[i].operation_index != s.operation_index]
         if others:
             text += f" (and {len(others)} more)"
         rb = trace.rollback_indices

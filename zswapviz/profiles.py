@@ -8,7 +8,9 @@ debated in review means adding a profile here, not another store.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
+from .constants import DEFAULT_KERNEL, DEFAULT_REFS
 from .errors import UsageError
 
 #: Negative errno values (include/uapi/asm-generic/errno-base.h).
@@ -21,6 +23,7 @@ __all__ = [
     "KERNEL_NAMES",
     "REF_STRATEGIES",
     "KernelProfile",
+    "RefStrategy",
     "check_refs",
     "compressor_overflow",
     "get_profile",
@@ -205,7 +208,6 @@ _PROFILES = {
 
 #: Names accepted by :func:`get_profile`, oldest first.
 KERNEL_NAMES = tuple(_PROFILES)
-DEFAULT_KERNEL = "6.18"
 
 
 #: Counters that did not always exist -> the first release that has them.
@@ -260,28 +262,69 @@ def get_profile(name: str | KernelProfile) -> KernelProfile:
         ) from None
 
 
-#: How a store takes its per-entry pool and objcg references: the merged
-#: code and the alternatives argued over in the v9 review thread.
+class RefStrategy(StrEnum):
+    """How a store takes its per-entry pool and objcg references.
+
+    The merged code and the alternatives argued over in the v9 review
+    thread; a member compares equal to its string (``"per-page"``).
+    """
+
+    #: One pool ref and one objcg ref per page, after xa_store (as merged).
+    PER_PAGE = "per-page"
+    #: Publish every page without refs, then get n refs once at the end.
+    BATCH_AFTER = "batch-after"
+    #: Get n refs up front; a failure at page k drops the n - k never published.
+    BATCH_BEFORE = "batch-before"
+    #: batch-before whose failure drops all n refs (deliberately wrong).
+    BATCH_BEFORE_DROP_ALL = "batch-before-drop-all"
+    #: batch-before whose failure drops none (deliberately wrong).
+    BATCH_BEFORE_DROP_NONE = "batch-before-drop-none"
+
+    @property
+    def refs_up_front(self) -> bool:
+        """Whether all n refs are taken before the first page is stored."""
+        return self in (RefStrategy.BATCH_BEFORE, RefStrategy.BATCH_BEFORE_DROP_ALL,
+                        RefStrategy.BATCH_BEFORE_DROP_NONE)
+
+    @property
+    def refs_after_loop(self) -> bool:
+        """Whether the n refs are taken once every page is published."""
+        return self is RefStrategy.BATCH_AFTER
+
+    @property
+    def refs_per_page(self) -> bool:
+        """Whether each published entry takes its own pair of refs."""
+        return self is RefStrategy.PER_PAGE
+
+    def refs_to_drop(self, nr: int, published: int) -> int:
+        """How many up-front refs a store that published *published* of *nr* pages drops."""
+        if self is RefStrategy.BATCH_BEFORE_DROP_ALL:
+            return nr
+        if self is RefStrategy.BATCH_BEFORE_DROP_NONE:
+            return 0
+        return nr - published
+
+
+#: Each reference strategy -> what it does and where it comes from.
 REF_STRATEGIES = {
-    "per-page": (
+    RefStrategy.PER_PAGE: (
         "one pool ref and one objcg ref per page, after xa_store and before the LRU add "
         "(as merged: ed882add6ded, in v6.13)"
     ),
-    "batch-after": (
+    RefStrategy.BATCH_AFTER: (
         "publish every page without refs, then percpu_ref_get_many(n) once at the end "
         "(Nhat Pham's suggestion, lore CAKEwX=PBaioXK2iBjzjUHVeCReqCCNG3+qyhLcb6SDixbYbaLw@mail.gmail.com)"
     ),
-    "batch-before": (
+    RefStrategy.BATCH_BEFORE: (
         "take all n refs up front; on failure at page k drop exactly the n-k refs of pages "
         "never published (lore CAJD7tkadrmzUHMXRbeScq+ekY1AJhjrSZ_mZtt4H7x1Z=Ad=UQ@mail.gmail.com)"
     ),
-    "batch-before-drop-all": "batch-before, but a failure drops all n refs: over-release by k (deliberately wrong)",
-    "batch-before-drop-none": "batch-before, but a failure drops none: leak of n-k refs (deliberately wrong)",
+    RefStrategy.BATCH_BEFORE_DROP_ALL: "batch-before, but a failure drops all n refs: over-release by k (deliberately wrong)",
+    RefStrategy.BATCH_BEFORE_DROP_NONE: "batch-before, but a failure drops none: leak of n-k refs (deliberately wrong)",
 }
-DEFAULT_REFS = "per-page"
 
 
-def check_refs(name: str, kernel: str | KernelProfile | None = None) -> str:
+def check_refs(name: str, kernel: str | KernelProfile | None = None) -> RefStrategy:
     """Return *name* if it is a reference strategy (for *kernel*), else raise UsageError.
 
     The strategies are options of the folio loop of 6.13 and later; 6.12
@@ -290,6 +333,7 @@ def check_refs(name: str, kernel: str | KernelProfile | None = None) -> str:
     """
     if name not in REF_STRATEGIES:
         raise UsageError(f"unknown reference strategy {name!r}; accepted: {', '.join(REF_STRATEGIES)}")
+    name = RefStrategy(name)
     if kernel is not None and name != DEFAULT_REFS:
         profile = get_profile(kernel)
         if profile.single_page or profile.refs_before_compress:

@@ -15,11 +15,20 @@ from __future__ import annotations
 
 import json
 import os
-from collections import deque
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from .actions import SwapOutcome, drive
 from .compress import COMPRESSOR_NAMES
+from .constants import (
+    DEFAULT_ACCEPT_THRESHOLD_PERCENT,
+    DEFAULT_COMPRESSOR,
+    DEFAULT_KERNEL,
+    DEFAULT_MAX_POOL_PERCENT,
+    DEFAULT_REFS,
+    DEFAULT_TOTAL_RAM_PAGES,
+    PAGE_SIZE,
+)
 from .errors import UsageError
 from .faults import FAULT_KINDS, Faults
 from .model.folio import Folio, folio_order_for_pages
@@ -27,9 +36,9 @@ from .model.memcg import MemCgroup
 from .model.world import Params, World
 from .pages import PAGE_KINDS, load_pages, make_pages, pages_from_recipe, split_pages
 from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
+from .resources import data_path
 from .store import swap_writepage
 from .trace import Trace, record
-from .resources import data_path
 
 __all__ = ["SCENARIO_DIR", "Scenario", "builtin_scenarios", "ledger", "load_scenario", "read_json_file"]
 
@@ -52,19 +61,19 @@ class Scenario:
     pages: dict | list | bytes = field(default_factory=lambda: {"kind": "text", "pages": 16})
     #: Pages per folio (1, 2, 4, ... 512).
     folio_pages: int = 16
-    kernel: str = "6.18"
-    #: How entries take their pool/objcg refs (zswapviz.profiles.REF_STRATEGIES).
-    refs: str = "per-page"
-    compressor: str = "zstd"
+    kernel: str = DEFAULT_KERNEL
+    #: How entries take their pool/objcg refs (zswapviz.profiles.RefStrategy).
+    refs: str = DEFAULT_REFS
+    compressor: str = DEFAULT_COMPRESSOR
     #: Run page number -> fault kind (see zswapviz.faults.FAULT_KINDS).
     faults: dict = field(default_factory=dict)
     #: Run page numbers whose slots hold a stale entry from an earlier swap-out.
     stale: list = field(default_factory=list)
     #: zswap's module parameters and the machine's RAM.
     enabled: bool = True
-    max_pool_percent: int = 20
-    accept_threshold_percent: int = 90
-    total_ram_pages: int = 6171023
+    max_pool_percent: int = DEFAULT_MAX_POOL_PERCENT
+    accept_threshold_percent: int = DEFAULT_ACCEPT_THRESHOLD_PERCENT
+    total_ram_pages: int = DEFAULT_TOTAL_RAM_PAGES
     #: The folios' cgroup: root (no objcg), memory.zswap.max, memory.zswap.writeback.
     root_cgroup: bool = False
     zswap_max_pages: int | None = None
@@ -180,7 +189,7 @@ class Scenario:
         """How many pages the scenario swaps out, without making them."""
         p = self.pages
         if isinstance(p, (bytes, bytearray)):
-            return len(p) // 4096
+            return len(p) // PAGE_SIZE
         if isinstance(p, dict) and "file" in p:
             from .pages import page_file_pages
 
@@ -254,15 +263,16 @@ class Scenario:
         first = folios[0].offset
         self._plant_stale(world, folios, pages)
         ops = [swap_writepage(world, f, faults) for f in folios]
+        between = None
         if self.interleave:
-            from .interleave import interleave
-            ops = interleave(world, ops, self.interleave, folios)
+            from .interleave import interleaver
+            between = interleaver(world, self.interleave, folios)
         meta = {"title": self.title, "kernel": world.profile.name, "refs": self.refs,
                 "kernel_title": world.profile.title, "unmerged": world.profile.unmerged,
                 "compressor": self.compressor, "folio_pages": nr, "folios": len(folios),
                 "notes": self.notes, "faults": {int(k): v for k, v in faults.by_page.items()},
                 "stale": list(self.stale), "source": world.profile.source, "origin": self.origin}
-        return record(world, ops, (first, len(pages)), meta, _checker(folios))
+        return record(world, ops, (first, len(pages)), meta, _checker(folios), between)
 
     def _plant_stale(self, world: World, folios: list[Folio], pages: list[bytes]) -> None:
         """Store an earlier version of each stale page at its slot, order 0.
@@ -292,7 +302,7 @@ class Scenario:
             older = bytes(reversed(pages[p]))
             if not any(older):
                 older = make_pages("text", 1, seed=p)
-            deque(swap_writepage(world, Folio(offset, 0, [older], -1)), maxlen=0)
+            drive(swap_writepage(world, Folio(offset, 0, [older], -1)))
 
 
 def _checker(folios: list[Folio]):
@@ -301,9 +311,9 @@ def _checker(folios: list[Folio]):
 
     def check(world: World, op_index: int, result) -> list[str]:
         problems = check_world(world)
-        if op_index < len(folios) and result in ("zswap", "disk", "activate"):
+        if op_index < len(folios) and result in (SwapOutcome.ZSWAP, SwapOutcome.DISK, SwapOutcome.ACTIVATE):
             try:
-                validate_all_or_nothing(world, folios[op_index], result == "zswap")
+                validate_all_or_nothing(world, folios[op_index], result is SwapOutcome.ZSWAP)
             except ValidationError as e:
                 problems.append(f"validate_all_or_nothing: {e}")
         return problems

@@ -8,19 +8,27 @@ kept. This is the path for workloads of hundreds of thousands of pages.
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Callable, Iterable
 
 import numpy as np
 
+from .actions import drive
 from .compress import get_compressor
+from .constants import (
+    DEFAULT_ACCEPT_THRESHOLD_PERCENT,
+    DEFAULT_COMPRESSOR,
+    DEFAULT_KERNEL,
+    DEFAULT_MAX_POOL_PERCENT,
+    DEFAULT_REFS,
+    DEFAULT_TOTAL_RAM_PAGES,
+    PAGE_SIZE,
+)
 from .errors import UsageError
 from .faults import Faults
 from .model.folio import Folio, folio_order_for_pages
 from .model.stats import mthp_key
 from .model.validate import check_world
 from .model.world import Params, World
-from .pages import PAGE_SIZE
 from .profiles import check_refs, get_profile
 from .store import swap_writepage
 
@@ -60,10 +68,11 @@ def summarize(world: World, folio_pages: int, folios: int) -> dict:
     return out
 
 
-def simulate(pages: bytes | Iterable[bytes], folio_pages: int, *, kernel: str = "6.18", refs: str = "per-page",
-             compressor: str = "zstd",
-             max_pool_percent: int = 20, accept_threshold_percent: int = 90,
-             total_ram_pages: int = 6171023, faults: Faults | None = None,
+def simulate(pages: bytes | Iterable[bytes], folio_pages: int, *, kernel: str = DEFAULT_KERNEL,
+             refs: str = DEFAULT_REFS, compressor: str = DEFAULT_COMPRESSOR,
+             max_pool_percent: int = DEFAULT_MAX_POOL_PERCENT,
+             accept_threshold_percent: int = DEFAULT_ACCEPT_THRESHOLD_PERCENT,
+             total_ram_pages: int = DEFAULT_TOTAL_RAM_PAGES, faults: Faults | None = None,
              root_cgroup: bool = False, progress: Callable[[int, int], None] | None = None,
              threads: int | None = None, total_pages: int | None = None) -> dict:
     """Swap out *pages* in folios of *folio_pages* from an empty pool; return totals.
@@ -110,7 +119,6 @@ def simulate(pages: bytes | Iterable[bytes], folio_pages: int, *, kernel: str = 
                     total_ram_pages=total_ram_pages)
     world = World(profile, params, memcg=not root_cgroup)
     world.refs = refs
-    exhaust = deque(maxlen=0).extend
     folios = total // folio_pages
     start = 0
     for chunk in chunks:
@@ -123,7 +131,7 @@ def simulate(pages: bytes | Iterable[bytes], folio_pages: int, *, kernel: str = 
             lo = f * folio_pages
             folio = Folio(world.alloc_swap_slots(folio_pages), order, None, start + lo,
                           lengths[lo:lo + folio_pages], bool(zero_folio[f]))
-            exhaust(swap_writepage(world, folio, faults))
+            drive(swap_writepage(world, folio, faults))
             if faults and any(faults.get(p) for p in range(start + lo, start + lo + folio_pages)):
                 _note(world, check_world(world))
         start += len(chunk)

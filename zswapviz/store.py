@@ -1,12 +1,13 @@
 """The swap-out path into zswap and an entry's later life, one step per action.
 
-Each operation is a generator over a :class:`~zswapviz.model.world.World`:
-it changes the world exactly as the kernel function would and yields a
-tuple ``(fn, offset, phase, arg)`` after every kernel action, where *fn*
-is the kernel identifier, *offset* the swap slot concerned (or None),
-*phase* one of :data:`PHASES` and *arg* a small number (a length, a count,
-or a negative errno). :func:`zswapviz.trace.record` turns these into a
-:class:`~zswapviz.trace.Trace`; bulk runs just exhaust the generator.
+Each operation is an :class:`~zswapviz.actions.Operation` over a
+:class:`~zswapviz.model.world.World`: it changes the world exactly as the
+kernel function would and yields an :class:`~zswapviz.actions.Action`
+(``fn``, ``offset``, ``phase``, ``arg``) after every kernel action, where
+*fn* is the kernel identifier, *offset* the swap slot concerned (or None),
+*phase* a :class:`~zswapviz.actions.Phase` and *arg* a small number (a
+length, a count, or a negative errno). :func:`zswapviz.actions.drive` runs
+one; :func:`zswapviz.trace.record` records every step of it.
 
 The algorithm follows mm/zswap.c and mm/page_io.c as described in
 ``docs/kernel-facts.md``; every difference between kernel releases
@@ -15,6 +16,9 @@ is a flag of :class:`~zswapviz.profiles.KernelProfile`.
 
 from __future__ import annotations
 
+from .actions import Action, LoadResult, Phase, ShrinkResult, SwapOutcome, operation
+from .compress import get_compressor
+from .constants import EAGAIN, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, PAGE_SIZE
 from .faults import Faults
 from .model.entry import ZswapEntry
 from .model.folio import Folio
@@ -24,12 +28,6 @@ from .model.world import World
 from .profiles import compressor_overflow
 
 __all__ = [
-    "EEXIST",
-    "EINVAL",
-    "ENOENT",
-    "ENOMEM",
-    "ENOSPC",
-    "PHASES",
     "shrink_memcg",
     "swap_writepage",
     "zs_pool_shrink",
@@ -41,78 +39,53 @@ __all__ = [
     "zswap_writeback_one",
 ]
 
-PAGE_SIZE = 4096
-ENOENT, ENOMEM, EEXIST, EINVAL, ENOSPC, EAGAIN = -2, -12, -17, -22, -28, -11
-
-#: Phases of a step: checks before storing, compressing and allocating,
-#: publishing in the xarray, refs/charges/stats, undoing, and the outcome.
-PHASES = ("check", "store", "publish", "account", "rollback", "writeback", "done")
-CHECK, STORE, PUBLISH, ACCOUNT, ROLLBACK, WRITEBACK, DONE = PHASES
+CHECK, STORE, PUBLISH, ACCOUNT, ROLLBACK, WRITEBACK, DONE = (
+    Phase.CHECK, Phase.STORE, Phase.PUBLISH, Phase.ACCOUNT, Phase.ROLLBACK, Phase.WRITEBACK, Phase.DONE)
 
 
-def _begin(world: World) -> None:
-    """Start a new operation: fresh per-operation display state."""
-    world.op += 1
-    if world.touched is not None:
-        world.touched.update(world.inflight)
-        world.touched.update(world.erased)
-        world.touched.update(world.storing)
-    world.inflight.clear()
-    world.erased.clear()
-    world.storing = range(0)
-
-
+@operation
 def swap_writepage(world: World, folio: Folio, faults: Faults | None = None):
     """Swap out *folio*: zeromap, zswap, or the swap device (mm/page_io.c).
 
-    Called ``swap_writeout`` from 6.16 on. Returns "zeromap", "zswap",
-    "disk" or "activate" (kept in memory when memcg writeback is off).
+    Called ``swap_writeout`` from 6.16 on. Returns a SwapOutcome: ZEROMAP,
+    ZSWAP, DISK, or ACTIVATE (kept in memory when memcg writeback is off).
     """
-    _begin(world)
+    world.begin_operation()
     nr = folio.nr_pages
     first = folio.offset
     offsets = range(first, first + nr)
     stats = world.stats
-    world.storing = offsets
-    if world.touched is not None:
-        world.touched.update(offsets)
     world.swap_cache.update(offsets)
-    yield (world.profile.writeout_fn, None, CHECK, nr)
+    yield Action(world.profile.writeout_fn, None, CHECK, nr)
 
     if folio.is_zero_filled():
         # swap_zeromap_folio_set: no zswap call, no I/O (0ca0c24e3211, v6.12)
         world.zeromap.update(offsets)
         stats["swpout_zero"] += nr
-        if world.touched is not None:
-            world.touched.update(offsets)
         world.swap_cache.difference_update(offsets)
-        yield ("swap_zeromap_folio_set", None, DONE, nr)
-        return "zeromap"
+        yield Action("swap_zeromap_folio_set", None, DONE, nr)
+        return SwapOutcome.ZEROMAP
     world.zeromap.difference_update(offsets)
 
     stored = yield from zswap_store(world, folio, faults)
     if stored:
         if folio.order:
             stats[mthp_key(folio.order, "zswpout")] += 1
-            yield ("count_mthp_stat", None, ACCOUNT, 1)
-        outcome = "zswap"
+            yield Action("count_mthp_stat", None, ACCOUNT, 1)
+        outcome = SwapOutcome.ZSWAP
     elif not world.writeback_enabled():
         # AOP_WRITEPAGE_ACTIVATE: the folio is redirtied and stays in RAM
         world.in_memory.update(offsets)
-        if world.touched is not None:
-            world.touched.update(offsets)
-        yield ("folio_mark_dirty", None, DONE, nr)
-        outcome = "activate"
+        yield Action("folio_mark_dirty", None, DONE, nr)
+        outcome = SwapOutcome.ACTIVATE
     else:
         # __swap_writepage -> count_swpout_vm_event: PSWPOUT + nr, mTHP swpout + 1
         world.on_disk.update(offsets)
         stats["pswpout"] += nr
         if folio.order:
             stats[mthp_key(folio.order, "swpout")] += 1
-        if world.touched is not None:
-            world.touched.update(offsets)
-        yield ("__swap_writepage", None, DONE, nr)
-        outcome = "disk"
+        yield Action("__swap_writepage", None, DONE, nr)
+        outcome = SwapOutcome.DISK
     world.swap_cache.difference_update(offsets)
     return outcome
 
@@ -130,10 +103,10 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
     first = folio.offset
     refs = world.refs
     ret = False
-    yield ("zswap_store", None, CHECK, nr)
+    yield Action("zswap_store", None, CHECK, nr)
     if not profile.large_folios and nr > 1:
         # v6.12: the very first check, before enabled and before check_old
-        yield ("folio_test_large", None, DONE, nr)
+        yield Action("folio_test_large", None, DONE, nr)
         return False
     if profile.single_page:
         return (yield from zswap_store_single_page(world, folio, faults))
@@ -145,12 +118,12 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
             pool = world.zswap_pool_current()
             if pool is not None and not pool.tryget():
                 pool = None
-            yield ("zswap_pool_current_get", None, CHECK, 0 if pool is None else 1)
+            yield Action("zswap_pool_current_get", None, CHECK, 0 if pool is None else 1)
             refused = pool is None
         if not refused:
             if objcg is not None:
-                yield ("memcg_list_lru_alloc", None, CHECK, 0)
-            if refs.startswith("batch-before"):
+                yield Action("memcg_list_lru_alloc", None, CHECK, 0)
+            if refs.refs_up_front:
                 # All n refs up front (review alternative, not merged)
                 yield from _get_many(world, pool, objcg, nr)
             compressed_bytes = 0
@@ -168,50 +141,49 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
                     break
                 compressed_bytes += length
             if stored == nr:
-                if refs == "batch-after":
+                if refs.refs_after_loop:
                     # percpu_ref_get_many(n) once every page is published
                     yield from _get_many(world, pool, objcg, nr)
                     for offset in range(first, first + nr):
                         entry = world.trees.xa_load(offset)
-                        if entry is not None and entry.op == world.op:
+                        if entry is not None and entry.operation_seq == world.operation_seq:
                             entry.pool_ref = entry.objcg_ref = True
                 if not profile.charge_in_store_page:
                     # 6.13 (b7c0ccdfbafd): charge and stored_pages once per folio,
                     # only on success; undone per entry by zswap_entry_free
                     if objcg is not None and world.params.cgroup_v2:
                         objcg.obj_cgroup_charge_zswap(compressed_bytes)
-                        yield ("obj_cgroup_charge_zswap", None, ACCOUNT, compressed_bytes)
+                        yield Action("obj_cgroup_charge_zswap", None, ACCOUNT, compressed_bytes)
                     stats["stored_pages"] += nr
-                    yield ("atomic_long_add(zswap_stored_pages)", None, ACCOUNT, nr)
+                    yield Action("atomic_long_add(zswap_stored_pages)", None, ACCOUNT, nr)
                 if objcg is not None:
                     objcg.zswpout += nr
-                    yield ("count_objcg_events", None, ACCOUNT, nr)
+                    yield Action("count_objcg_events", None, ACCOUNT, nr)
                 stats["zswpout"] += nr
-                yield ("count_vm_events", None, ACCOUNT, nr)
+                yield Action("count_vm_events", None, ACCOUNT, nr)
                 ret = True
-            elif refs.startswith("batch-before"):
+            elif refs.refs_up_front:
                 # Undo the refs of pages never published: n - k exactly
                 # (drop-all and drop-none are the deliberately wrong versions)
-                drop = {"batch-before": nr - stored, "batch-before-drop-all": nr,
-                        "batch-before-drop-none": 0}[refs]
+                drop = refs.refs_to_drop(nr, stored)
                 if drop:
                     yield from _put_many(world, pool, objcg, drop)
             # put_pool: the tryget ref; entries hold their own
             world.zswap_pool_put(pool)
-            yield ("zswap_pool_put", None, ACCOUNT if ret else ROLLBACK, 1)
+            yield Action("zswap_pool_put", None, ACCOUNT if ret else ROLLBACK, 1)
         if objcg is not None:
             # put_objcg
             objcg.obj_cgroup_put()
-            yield ("obj_cgroup_put", None, ACCOUNT if ret else ROLLBACK, 1)
+            yield Action("obj_cgroup_put", None, ACCOUNT if ret else ROLLBACK, 1)
         if not ret and world.zswap_pool_reached_full:
             world.shrink_work_queued += 1
-            yield ("queue_work(shrink_wq)", None, ROLLBACK, 1)
+            yield Action("queue_work(shrink_wq)", None, ROLLBACK, 1)
     else:
-        yield ("zswap_is_enabled", None, CHECK, 0)
+        yield Action("zswap_is_enabled", None, CHECK, 0)
 
     if not ret:
         yield from _check_old(world, first, nr)
-    yield ("zswap_store", None, DONE, int(ret))
+    yield Action("zswap_store", None, DONE, int(ret))
     return ret
 
 
@@ -225,14 +197,14 @@ def _store_checks(world: World):
     objcg = world.memcg
     if objcg is not None:
         objcg.obj_cgroup_get()
-        yield ("get_obj_cgroup_from_folio", None, CHECK, 1)
+        yield Action("get_obj_cgroup_from_folio", None, CHECK, 1)
     refused = False
     if objcg is not None and not objcg.obj_cgroup_may_zswap():
-        yield ("obj_cgroup_may_zswap", None, CHECK, 0)
+        yield Action("obj_cgroup_may_zswap", None, CHECK, 0)
         refused = (yield from shrink_memcg(world, objcg)) != 0
     if not refused:
         refused = world.zswap_check_limits()
-        yield ("zswap_check_limits", None, CHECK, int(refused))
+        yield Action("zswap_check_limits", None, CHECK, int(refused))
     return objcg, refused
 
 
@@ -245,27 +217,26 @@ def _check_old(world: World, first: int, nr: int):
     for offset in range(first, first + nr):
         entry = world.trees.xa_erase(offset)
         if entry is not None:
-            world.erased.add(offset)
             world.zswap_entry_free(entry)
-        yield ("xa_erase", offset, ROLLBACK, 0 if entry is None else entry.length)
+        yield Action("xa_erase", offset, ROLLBACK, 0 if entry is None else entry.length)
 
 
 def _get_many(world: World, pool, objcg, nr: int):
     """``percpu_ref_get_many`` on the pool and ``obj_cgroup_get_many``: *nr* refs each."""
     pool.get(nr)
-    yield ("percpu_ref_get_many", None, ACCOUNT, nr)
+    yield Action("percpu_ref_get_many", None, ACCOUNT, nr)
     if objcg is not None:
         objcg.obj_cgroup_get(nr)
-        yield ("obj_cgroup_get_many", None, ACCOUNT, nr)
+        yield Action("obj_cgroup_get_many", None, ACCOUNT, nr)
 
 
 def _put_many(world: World, pool, objcg, nr: int):
     """``percpu_ref_put_many`` and ``obj_cgroup_put_many``: drop *nr* refs each."""
     world.zswap_pool_put(pool, nr)
-    yield ("percpu_ref_put_many", None, ROLLBACK, nr)
+    yield Action("percpu_ref_put_many", None, ROLLBACK, nr)
     if objcg is not None:
         objcg.obj_cgroup_put(nr)
-        yield ("obj_cgroup_put_many", None, ROLLBACK, nr)
+        yield Action("obj_cgroup_put_many", None, ROLLBACK, nr)
 
 
 def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | None,
@@ -282,29 +253,26 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
     stats = world.stats
     offset = folio.offset + index
     fault = faults.get(folio.first_page + index) if faults else None
-    touched = world.touched
     early_refs = profile.refs_before_compress
 
     if fault == "kmemcache":
         stats["reject_kmemcache_fail"] += 1
-        yield ("zswap_entry_cache_alloc", offset, STORE, ENOMEM)
+        yield Action("zswap_entry_cache_alloc", offset, STORE, ENOMEM)
         return 0
-    entry = ZswapEntry(world.op)
+    entry = ZswapEntry(world.operation_seq)
     entry.page = index
     world.inflight[offset] = entry
-    if touched is not None:
-        touched.add(offset)
-    yield ("zswap_entry_cache_alloc", offset, STORE, 0)
+    yield Action("zswap_entry_cache_alloc", offset, STORE, 0)
     if early_refs:
         # v9: "zswap_store() already holds a ref on 'objcg' and 'pool'"
         if objcg is not None:
             objcg.obj_cgroup_get()
             entry.objcg_ref = True
-            yield ("obj_cgroup_get", offset, STORE, 1)
+            yield Action("obj_cgroup_get", offset, STORE, 1)
         pool.get()
         entry.pool = pool
         entry.pool_ref = True
-        yield ("zswap_pool_get", offset, STORE, 1)
+        yield Action("zswap_pool_get", offset, STORE, 1)
 
     if not (yield from zswap_compress(world, folio, index, entry, pool, fault)):
         yield from _drop_unpublished(world, offset, pool, objcg, early_refs)
@@ -313,12 +281,10 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
     if fault == "xa_store_enomem":
         # The previous occupant stays; check_old removes it later
         stats["reject_alloc_fail"] += 1
-        yield ("xa_store", offset, PUBLISH, ENOMEM)
+        yield Action("xa_store", offset, PUBLISH, ENOMEM)
         pool.zs_pool.zs_free(entry.handle)
         entry.handle = None
-        if touched is not None:
-            touched.add(offset)
-        yield ("zs_free" if profile.allocator == "zsmalloc" else "zpool_free", offset, ROLLBACK, entry.length)
+        yield Action("zs_free" if profile.allocator == "zsmalloc" else "zpool_free", offset, ROLLBACK, entry.length)
         yield from _drop_unpublished(world, offset, pool, objcg, early_refs)
         return 0
 
@@ -336,25 +302,22 @@ def _publish(world: World, entry: ZswapEntry, offset: int, pool, objcg, take_ref
     """
     old = world.trees.xa_store(offset, entry)
     del world.inflight[offset]
-    touched = world.touched
-    if touched is not None:
-        touched.add(offset)
-    yield ("xa_store", offset, PUBLISH, 0)
+    yield Action("xa_store", offset, PUBLISH, 0)
     if old is not None:
         # A stale copy from an earlier swap-out of this slot
         world.zswap_entry_free(old)
-        yield ("zswap_entry_free", offset, PUBLISH, old.length)
+        yield Action("zswap_entry_free", offset, PUBLISH, old.length)
     refs = world.refs
-    if refs == "per-page":
+    if refs.refs_per_page:
         if take_refs:
             pool.get()
             entry.pool_ref = True
-            yield ("zswap_pool_get", offset, ACCOUNT, 1)
+            yield Action("zswap_pool_get", offset, ACCOUNT, 1)
             if objcg is not None:
                 objcg.obj_cgroup_get()
                 entry.objcg_ref = True
-                yield ("obj_cgroup_get", offset, ACCOUNT, 1)
-    elif refs[:12] == "batch-before":
+                yield Action("obj_cgroup_get", offset, ACCOUNT, 1)
+    elif refs.refs_up_front:
         # Its refs were taken up front, before anything was published
         entry.pool_ref = entry.objcg_ref = True
     if world.profile.charge_in_store_page:
@@ -362,28 +325,26 @@ def _publish(world: World, entry: ZswapEntry, offset: int, pool, objcg, take_ref
         if objcg is not None and world.params.cgroup_v2:
             objcg.obj_cgroup_charge_zswap(entry.length)
             entry.charged = True
-            yield ("obj_cgroup_charge_zswap", offset, ACCOUNT, entry.length)
+            yield Action("obj_cgroup_charge_zswap", offset, ACCOUNT, entry.length)
         stats = world.stats
         stats["stored_pages"] += 1
         if world.profile.store_incompressible and entry.length == PAGE_SIZE:
             stats["stored_incompressible_pages"] += 1
-        yield ("atomic_long_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
+        yield Action("atomic_long_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
     _publish_to_lru(world, entry, offset, pool, objcg)
-    yield ("zswap_lru_add", offset, ACCOUNT, 0)
+    yield Action("zswap_lru_add", offset, ACCOUNT, 0)
 
 
 def _drop_unpublished(world: World, offset: int, pool, objcg, early_refs: bool):
     """Free an entry that never reached the tree (and, in v9, its own refs)."""
     if early_refs:
         world.zswap_pool_put(pool)
-        yield ("zswap_pool_put", offset, ROLLBACK, 1)
+        yield Action("zswap_pool_put", offset, ROLLBACK, 1)
         if objcg is not None:
             objcg.obj_cgroup_put()
-            yield ("obj_cgroup_put", offset, ROLLBACK, 1)
+            yield Action("obj_cgroup_put", offset, ROLLBACK, 1)
     world.inflight.pop(offset, None)
-    if world.touched is not None:
-        world.touched.add(offset)
-    yield ("zswap_entry_cache_free", offset, ROLLBACK, 0)
+    yield Action("zswap_entry_cache_free", offset, ROLLBACK, 0)
 
 
 def _publish_to_lru(world: World, entry: ZswapEntry, offset: int, pool, objcg) -> None:
@@ -396,8 +357,6 @@ def _publish_to_lru(world: World, entry: ZswapEntry, offset: int, pool, objcg) -
     entry.objcg = objcg
     entry.referenced = True
     world.zswap_lru_add(entry)
-    if world.touched is not None:
-        world.touched.add(offset)
 
 
 def zswap_store_pages(world: World, folio: Folio, start: int, end: int,
@@ -410,24 +369,21 @@ def zswap_store_pages(world: World, folio: Folio, start: int, end: int,
     published are freed here; those already in the tree are left to
     ``check_old``.
     """
-    profile = world.profile
     stats = world.stats
     first = folio.offset + start
     run_first = folio.first_page
     kinds = [faults.get(run_first + i) if faults else None for i in range(start, end)]
     if "kmemcache" in kinds:
         stats["reject_kmemcache_fail"] += 1
-        yield ("kmem_cache_alloc_bulk", first, STORE, ENOMEM)
+        yield Action("kmem_cache_alloc_bulk", first, STORE, ENOMEM)
         return 0, 0
     entries = []
     for i in range(start, end):
-        entry = ZswapEntry(world.op)
+        entry = ZswapEntry(world.operation_seq)
         entry.page = i
         entries.append(entry)
         world.inflight[folio.offset + i] = entry
-        if world.touched is not None:
-            world.touched.add(folio.offset + i)
-    yield ("kmem_cache_alloc_bulk", first, STORE, end - start)
+    yield Action("kmem_cache_alloc_bulk", first, STORE, end - start)
 
     for j, i in enumerate(range(start, end)):
         if not (yield from zswap_compress(world, folio, i, entries[j], pool, kinds[j])):
@@ -435,14 +391,10 @@ def zswap_store_pages(world: World, folio: Folio, start: int, end: int,
             for k in range(j):
                 pool.zs_pool.zs_free(entries[k].handle)
                 entries[k].handle = None
-                if world.touched is not None:
-                    world.touched.add(folio.offset + start + k)
-            yield ("zs_free", first, ROLLBACK, j)
+            yield Action("zs_free", first, ROLLBACK, j)
             for k in range(start, end):
                 world.inflight.pop(folio.offset + k, None)
-                if world.touched is not None:
-                    world.touched.add(folio.offset + k)
-            yield ("kmem_cache_free_bulk", first, ROLLBACK, end - start)
+            yield Action("kmem_cache_free_bulk", first, ROLLBACK, end - start)
             return 0, 0
 
     total = 0
@@ -451,16 +403,14 @@ def zswap_store_pages(world: World, folio: Folio, start: int, end: int,
         entry = entries[j]
         if kinds[j] == "xa_store_enomem":
             stats["reject_alloc_fail"] += 1
-            yield ("xa_store", offset, PUBLISH, ENOMEM)
+            yield Action("xa_store", offset, PUBLISH, ENOMEM)
             # Free only [i, end): the published ones are check_old's
             for k in range(j, end - start):
                 pool.zs_pool.zs_free(entries[k].handle)
                 entries[k].handle = None
                 world.inflight.pop(folio.offset + start + k, None)
-                if world.touched is not None:
-                    world.touched.add(folio.offset + start + k)
-            yield ("zs_free", offset, ROLLBACK, end - start - j)
-            yield ("kmem_cache_free_bulk", offset, ROLLBACK, end - start - j)
+            yield Action("zs_free", offset, ROLLBACK, end - start - j)
+            yield Action("kmem_cache_free_bulk", offset, ROLLBACK, end - start - j)
             return 0, j
         yield from _publish(world, entry, offset, pool, objcg)
         total += entry.length
@@ -480,41 +430,37 @@ def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = 
     fault = faults.get(folio.first_page) if faults else None
     ret = False
     if not world.params.enabled:
-        yield ("zswap_is_enabled", None, CHECK, 0)
+        yield Action("zswap_is_enabled", None, CHECK, 0)
     else:
         objcg, refused = yield from _store_checks(world)
         entry = None
         if not refused and fault == "kmemcache":
             stats["reject_kmemcache_fail"] += 1
-            yield ("zswap_entry_cache_alloc", offset, STORE, ENOMEM)
+            yield Action("zswap_entry_cache_alloc", offset, STORE, ENOMEM)
             refused = True
         if not refused:
-            entry = ZswapEntry(world.op)
+            entry = ZswapEntry(world.operation_seq)
             entry.page = 0
             world.inflight[offset] = entry
-            if world.touched is not None:
-                world.touched.add(offset)
-            yield ("zswap_entry_cache_alloc", offset, STORE, 0)
+            yield Action("zswap_entry_cache_alloc", offset, STORE, 0)
             # "if entry is successfully added, it keeps the reference"
             pool = world.zswap_pool_current()
             if pool is not None and not pool.tryget():
                 pool = None
             entry.pool = pool
             entry.pool_ref = pool is not None
-            yield ("zswap_pool_current_get", offset, STORE, 0 if pool is None else 1)
+            yield Action("zswap_pool_current_get", offset, STORE, 0 if pool is None else 1)
             ok = pool is not None
             if ok and objcg is not None:
-                yield ("memcg_list_lru_alloc", None, CHECK, 0)
+                yield Action("memcg_list_lru_alloc", None, CHECK, 0)
             if ok:
                 ok = yield from zswap_compress(world, folio, 0, entry, pool, fault)
             if ok and fault == "xa_store_enomem":
                 stats["reject_alloc_fail"] += 1
-                yield ("xa_store", offset, PUBLISH, ENOMEM)
+                yield Action("xa_store", offset, PUBLISH, ENOMEM)
                 pool.zs_pool.zs_free(entry.handle)
                 entry.handle = None
-                if world.touched is not None:
-                    world.touched.add(offset)
-                yield ("zpool_free", offset, ROLLBACK, entry.length)
+                yield Action("zpool_free", offset, ROLLBACK, entry.length)
                 ok = False
             if ok:
                 entry.swpentry = (world.trees.type, offset)
@@ -523,44 +469,40 @@ def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = 
                 entry.referenced = True
                 old = world.trees.xa_store(offset, entry)
                 del world.inflight[offset]
-                if world.touched is not None:
-                    world.touched.add(offset)
-                yield ("xa_store", offset, PUBLISH, 0)
+                yield Action("xa_store", offset, PUBLISH, 0)
                 if old is not None:
                     world.zswap_entry_free(old)
-                    yield ("zswap_entry_free", offset, PUBLISH, old.length)
+                    yield Action("zswap_entry_free", offset, PUBLISH, old.length)
                 if objcg is not None:
                     if world.params.cgroup_v2:
                         objcg.obj_cgroup_charge_zswap(entry.length)
                         entry.charged = True
-                        yield ("obj_cgroup_charge_zswap", offset, ACCOUNT, entry.length)
+                        yield Action("obj_cgroup_charge_zswap", offset, ACCOUNT, entry.length)
                     objcg.zswpout += 1
-                    yield ("count_objcg_event", offset, ACCOUNT, 1)
+                    yield Action("count_objcg_event", offset, ACCOUNT, 1)
                 world.zswap_lru_add(entry)
-                yield ("zswap_lru_add", offset, ACCOUNT, 0)
+                yield Action("zswap_lru_add", offset, ACCOUNT, 0)
                 stats["stored_pages"] += 1
-                yield ("atomic_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
+                yield Action("atomic_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
                 stats["zswpout"] += 1
-                yield ("count_vm_events", None, ACCOUNT, 1)
+                yield Action("count_vm_events", None, ACCOUNT, 1)
                 ret = True
             else:
                 if pool is not None:
                     world.zswap_pool_put(pool)
-                    yield ("zswap_pool_put", offset, ROLLBACK, 1)
+                    yield Action("zswap_pool_put", offset, ROLLBACK, 1)
                 world.inflight.pop(offset, None)
-                if world.touched is not None:
-                    world.touched.add(offset)
-                yield ("zswap_entry_cache_free", offset, ROLLBACK, 0)
+                yield Action("zswap_entry_cache_free", offset, ROLLBACK, 0)
         if not ret:
             if objcg is not None:
                 objcg.obj_cgroup_put()
-                yield ("obj_cgroup_put", None, ROLLBACK, 1)
+                yield Action("obj_cgroup_put", None, ROLLBACK, 1)
             if world.zswap_pool_reached_full:
                 world.shrink_work_queued += 1
-                yield ("queue_work(shrink_wq)", None, ROLLBACK, 1)
+                yield Action("queue_work(shrink_wq)", None, ROLLBACK, 1)
     if not ret:
         yield from _check_old(world, offset, 1)
-    yield ("zswap_store", None, DONE, int(ret))
+    yield Action("zswap_store", None, DONE, int(ret))
     return ret
 
 
@@ -588,27 +530,27 @@ def zswap_compress(world: World, folio: Folio, index: int, entry: ZswapEntry, po
     elif folio.lengths is not None:
         dlen = int(folio.lengths[index])
     else:
-        data = pool.compressor.compress(folio.pages[index])
+        data = get_compressor(pool.tfm_name).compress(folio.pages[index])
         dlen = len(data)
     if dlen > PAGE_SIZE:
-        overflow = compressor_overflow(profile, pool.compressor.name)
+        overflow = compressor_overflow(profile, pool.tfm_name)
         if overflow is not None:
             comp_ret, dlen, data = overflow, 0, None
-    yield ("crypto_acomp_compress", offset, STORE, comp_ret or dlen)
+    yield Action("crypto_acomp_compress", offset, STORE, comp_ret or dlen)
 
     if profile.store_incompressible:
         if comp_ret or dlen == 0 or dlen >= PAGE_SIZE:
             if not world.writeback_enabled():
                 ret = comp_ret or EINVAL
                 stats["reject_compress_poor" if ret == ENOSPC else "reject_compress_fail"] += 1
-                yield ("mem_cgroup_zswap_writeback_enabled", offset, STORE, ret)
+                yield Action("mem_cgroup_zswap_writeback_enabled", offset, STORE, ret)
                 return False
             dlen = PAGE_SIZE
             data = None if folio.pages is None else bytes(folio.pages[index])
-            yield ("mem_cgroup_zswap_writeback_enabled", offset, STORE, PAGE_SIZE)
+            yield Action("mem_cgroup_zswap_writeback_enabled", offset, STORE, PAGE_SIZE)
     elif comp_ret:
         stats["reject_compress_poor" if comp_ret == ENOSPC else "reject_compress_fail"] += 1
-        yield ("zswap_compress", offset, STORE, comp_ret)
+        yield Action("zswap_compress", offset, STORE, comp_ret)
         return False
 
     alloc = "zs_malloc" if profile.allocator == "zsmalloc" else "zpool_malloc"
@@ -616,18 +558,16 @@ def zswap_compress(world: World, folio: Folio, index: int, entry: ZswapEntry, po
         # zs_malloc refuses sizes above ZS_MAX_ALLOC_SIZE with -ENOSPC before
         # it allocates anything, so an allocation failure cannot come first
         stats["reject_compress_poor"] += 1
-        yield (alloc, offset, STORE, ENOSPC)
+        yield Action(alloc, offset, STORE, ENOSPC)
         return False
     if fault == "alloc_fail":
         stats["reject_alloc_fail"] += 1
-        yield (alloc, offset, STORE, ENOMEM)
+        yield Action(alloc, offset, STORE, ENOMEM)
         return False
     entry.handle = pool.zs_pool.zs_malloc(dlen)
     entry.length = dlen
     entry.data = data
-    if world.touched is not None:
-        world.touched.add(offset)
-    yield (alloc, offset, STORE, dlen)
+    yield Action(alloc, offset, STORE, dlen)
     return True
 
 
@@ -638,24 +578,24 @@ def shrink_memcg(world: World, memcg: MemCgroup):
     the head entry only lost its referenced bit, 0 when one was written back.
     """
     if not memcg.zswap_writeback:
-        yield ("shrink_memcg", None, CHECK, ENOENT)
+        yield Action("shrink_memcg", None, CHECK, ENOENT)
         return ENOENT
     lst = world.lru.get(memcg.name)
     if not lst:
-        yield ("shrink_memcg", None, CHECK, ENOENT)
+        yield Action("shrink_memcg", None, CHECK, ENOENT)
         return ENOENT
     entry = next(iter(lst))
     result = yield from shrink_memcg_cb(world, entry)
-    ret = 0 if result == "removed" else EAGAIN
-    yield ("shrink_memcg", None, CHECK, ret)
+    ret = 0 if result is ShrinkResult.REMOVED else EAGAIN
+    yield Action("shrink_memcg", None, CHECK, ret)
     return ret
 
 
 def shrink_memcg_cb(world: World, entry: ZswapEntry, respect_swapcache: bool = True):
     """Give *entry* its second chance or write it back; return what happened.
 
-    Returns "rotated" (referenced bit cleared), "removed" (written back) or
-    "skipped" (writeback failed, ``reject_reclaim_fail``).
+    Returns a ShrinkResult: ROTATED (referenced bit cleared), REMOVED
+    (written back) or SKIPPED (writeback failed, ``reject_reclaim_fail``).
     *respect_swapcache* False is the naive model of the review race.
     """
     key = entry.objcg.name if entry.objcg is not None else None
@@ -666,18 +606,16 @@ def shrink_memcg_cb(world: World, entry: ZswapEntry, respect_swapcache: bool = T
     lst[entry] = None
     if entry.referenced:
         entry.referenced = False
-        if world.touched is not None:
-            world.touched.add(offset)
-        yield ("shrink_memcg_cb", offset, WRITEBACK, 0)
-        return "rotated"
+        yield Action("shrink_memcg_cb", offset, WRITEBACK, 0)
+        return ShrinkResult.ROTATED
     ret = yield from zswap_writeback_entry(world, entry, respect_swapcache)
     if ret:
         world.stats["reject_reclaim_fail"] += 1
-        yield ("shrink_memcg_cb", offset, WRITEBACK, ret)
-        return "skipped"
+        yield Action("shrink_memcg_cb", offset, WRITEBACK, ret)
+        return ShrinkResult.SKIPPED
     world.stats["written_back_pages"] += 1
-    yield ("shrink_memcg_cb", offset, WRITEBACK, 1)
-    return "removed"
+    yield Action("shrink_memcg_cb", offset, WRITEBACK, 1)
+    return ShrinkResult.REMOVED
 
 
 def zswap_writeback_entry(world: World, entry: ZswapEntry, respect_swapcache: bool = True):
@@ -689,92 +627,90 @@ def zswap_writeback_entry(world: World, entry: ZswapEntry, respect_swapcache: bo
     """
     offset = entry.swpentry[1]
     if respect_swapcache and offset in world.swap_cache:
-        yield ("__read_swap_cache_async", offset, WRITEBACK, EEXIST)
+        yield Action("__read_swap_cache_async", offset, WRITEBACK, EEXIST)
         return EEXIST
-    yield ("__read_swap_cache_async", offset, WRITEBACK, 0)
+    yield Action("__read_swap_cache_async", offset, WRITEBACK, 0)
     if world.trees.xa_cmpxchg(offset, entry, None) is not entry:
-        yield ("xa_cmpxchg", offset, WRITEBACK, ENOMEM)
+        yield Action("xa_cmpxchg", offset, WRITEBACK, ENOMEM)
         return ENOMEM
-    yield ("xa_cmpxchg", offset, WRITEBACK, 0)
-    yield ("zswap_decompress", offset, WRITEBACK, entry.length)
+    yield Action("xa_cmpxchg", offset, WRITEBACK, 0)
+    yield Action("zswap_decompress", offset, WRITEBACK, entry.length)
     world.stats["zswpwb"] += 1
     if entry.objcg is not None:
         entry.objcg.zswpwb += 1
     world.zswap_entry_free(entry)
-    world.erased.add(offset)
-    yield ("zswap_entry_free", offset, WRITEBACK, entry.length)
+    yield Action("zswap_entry_free", offset, WRITEBACK, entry.length)
     world.on_disk.add(offset)
     world.stats["pswpout"] += 1
-    if world.touched is not None:
-        world.touched.add(offset)
-    yield ("__swap_writepage", offset, WRITEBACK, 1)
+    yield Action("__swap_writepage", offset, WRITEBACK, 1)
     return 0
 
 
+@operation
 def zswap_writeback_one(world: World, memcg: MemCgroup | None = None):
     """One shrinker pass over the head of an LRU list; return what happened.
 
     The LRU of *memcg* (default: the world's memcg, or the root list); a
-    cgroup with ``memory.zswap.writeback`` 0 is skipped. Returns "rotated",
-    "removed", "skipped" or "empty".
+    cgroup with ``memory.zswap.writeback`` 0 is skipped. Returns a
+    ShrinkResult.
     """
-    _begin(world)
+    world.begin_operation()
     memcg = memcg if memcg is not None else world.memcg
     if memcg is not None and not memcg.zswap_writeback:
         # memory.zswap.writeback = 0: the shrinkers skip this cgroup (v6.8+)
-        yield ("mem_cgroup_zswap_writeback_enabled", None, WRITEBACK, 0)
-        return "skipped"
+        yield Action("mem_cgroup_zswap_writeback_enabled", None, WRITEBACK, 0)
+        return ShrinkResult.SKIPPED
     key = memcg.name if memcg is not None else None
     lst = world.lru.get(key)
     if not lst:
-        yield ("list_lru_walk_one", None, WRITEBACK, 0)
-        return "empty"
+        yield Action("list_lru_walk_one", None, WRITEBACK, 0)
+        return ShrinkResult.EMPTY
     entry = next(iter(lst))
     result = yield from shrink_memcg_cb(world, entry)
     return result
 
 
+@operation
 def zswap_load(world: World, offset: int, swapcache: bool = True, nr_pages: int = 1):
-    """Load the page at *offset*; return its bytes, or None if not in zswap.
+    """Load the page at *offset*; return a LoadResult (handled, uptodate, the page).
 
     With the folio in the swap cache the load is exclusive: the entry is
     erased and freed and the folio dirtied (6.13+). Without it (a
     synchronous-I/O device bypassing the cache) the entry stays. zswap
     cannot load into a large folio (*nr_pages* > 1): it warns and reports
     the folio handled but not uptodate, an I/O error for the fault
-    (docs/kernel-facts.md section 5); returns "EIO" then.
+    (docs/kernel-facts.md section 5): handled but not uptodate, whose
+    ``error`` is -EIO. A slot not in zswap is not handled: the swap device
+    is read.
     """
-    _begin(world)
+    world.begin_operation()
     stats = world.stats
     if nr_pages > 1:
         # Large-folio swap-in is avoided once zswap was enabled, so this is a WARN
-        yield ("folio_test_large", offset, DONE, EINVAL)
-        return "EIO"
+        yield Action("folio_test_large", offset, DONE, EINVAL)
+        return LoadResult(handled=True, uptodate=False)
     if swapcache:
         entry = world.trees.xa_erase(offset)
-        yield ("xa_erase", offset, CHECK, 0 if entry is None else entry.length)
+        yield Action("xa_erase", offset, CHECK, 0 if entry is None else entry.length)
     else:
         entry = world.trees.xa_load(offset)
-        yield ("xa_load", offset, CHECK, 0 if entry is None else entry.length)
+        yield Action("xa_load", offset, CHECK, 0 if entry is None else entry.length)
     if entry is None:
-        yield ("zswap_load", offset, DONE, 0)
-        return None
+        yield Action("zswap_load", offset, DONE, 0)
+        return LoadResult(handled=False, uptodate=False)
     page = _decompress(world, entry)
-    yield ("zswap_decompress", offset, STORE, entry.length)
+    yield Action("zswap_decompress", offset, STORE, entry.length)
     stats["zswpin"] += 1
     if entry.objcg is not None:
         entry.objcg.zswpin += 1
-    yield ("count_vm_event", offset, ACCOUNT, 1)
+    yield Action("count_vm_event", offset, ACCOUNT, 1)
     if swapcache:
         world.zswap_entry_free(entry)
-        world.erased.add(offset)
-        yield ("zswap_entry_free", offset, ACCOUNT, entry.length)
+        yield Action("zswap_entry_free", offset, ACCOUNT, entry.length)
         world.in_memory.add(offset)
-        yield ("folio_mark_dirty", offset, DONE, 1)
-    if world.touched is not None:
-        world.touched.add(offset)
-    yield ("zswap_load", offset, DONE, 1)
-    return page
+        yield Action("folio_mark_dirty", offset, DONE, 1)
+    yield Action("zswap_load", offset, DONE, 1)
+    return LoadResult(handled=True, uptodate=True, data=page)
 
 
 def _decompress(world: World, entry: ZswapEntry) -> bytes | None:
@@ -783,26 +719,27 @@ def _decompress(world: World, entry: ZswapEntry) -> bytes | None:
         return None
     if world.profile.store_incompressible and entry.length == PAGE_SIZE:
         return entry.data
-    return entry.pool.compressor.decompress(entry.data)
+    return get_compressor(entry.pool.tfm_name).decompress(entry.data)
 
 
+@operation
 def zswap_invalidate(world: World, offset: int):
     """Free the entry at *offset* when its swap slot is freed."""
-    _begin(world)
+    world.begin_operation()
     return (yield from invalidate_steps(world, offset, ROLLBACK))
 
 
-def invalidate_steps(world: World, offset: int, phase: str = ROLLBACK):
+def invalidate_steps(world: World, offset: int, phase: Phase = ROLLBACK):
     """Erase *offset* and free its entry, without starting an operation; return if one was there."""
     entry = world.trees.xa_erase(offset)
-    yield ("xa_erase", offset, phase, 0 if entry is None else entry.length)
+    yield Action("xa_erase", offset, phase, 0 if entry is None else entry.length)
     if entry is not None:
         world.zswap_entry_free(entry)
-        world.erased.add(offset)
-        yield ("zswap_entry_free", offset, phase, entry.length)
+        yield Action("zswap_entry_free", offset, phase, entry.length)
     return entry is not None
 
 
+@operation
 def zs_pool_shrink(world: World):
     """The zsmalloc pool shrinker: compact every pool; return the pages freed.
 
@@ -810,32 +747,34 @@ def zs_pool_shrink(world: World):
     ``echo 2 > /proc/sys/vm/drop_caches``); entries keep their handles, only
     the pages behind them shrink, so ``pool_total_size`` drops.
     """
-    _begin(world)
+    world.begin_operation()
     freed = 0
     for pool in world.pools:
         pages = pool.zs_pool.zs_compact()
         freed += pages
-        yield ("zs_compact", None, ACCOUNT, pages)
+        yield Action("zs_compact", None, ACCOUNT, pages)
     return freed
 
 
+@operation
 def zswap_compressor_switch(world: World, compressor: str):
     """Switch to *compressor*: a new current pool; the old one is killed.
 
     The old pool stays alive, and counted in ``zswap_total_pages``, until
     its last entry is freed (``percpu_ref_kill``, ``__zswap_pool_empty``).
     """
-    _begin(world)
+    world.begin_operation()
     return (yield from compressor_switch_steps(world, compressor))
 
 
 def compressor_switch_steps(world: World, compressor: str):
     """The switch itself, without starting a new operation (for interleavings)."""
+    get_compressor(compressor)  # an unknown name is a UsageError before anything changes
     old = world.zswap_pool_current()
     new = world.zswap_pool_create(compressor)
     world.params.compressor = compressor
-    yield ("zswap_pool_create", None, CHECK, len(world.pools))
+    yield Action("zswap_pool_create", None, CHECK, len(world.pools))
     if old is not None:
         world.zswap_pool_kill(old)
-        yield ("percpu_ref_kill", None, ACCOUNT, old.refcount)
+        yield Action("percpu_ref_kill", None, ACCOUNT, old.refcount)
     return new.name

@@ -1,8 +1,9 @@
 """A recorded run: every kernel step with its sentence and the state after it.
 
-:func:`record` is the one consumer of the operation generators in
-:mod:`zswapviz.store`; the explorer, plots, reports and tests only replay
-the :class:`Trace` it returns, so stepping back and scrubbing cost nothing.
+:func:`record` runs the operations of :mod:`zswapviz.store` through the
+one driver (:func:`zswapviz.actions.drive`) and keeps a snapshot after
+every step; the explorer, plots, reports and tests only replay the
+:class:`Trace` it returns, so stepping back and scrubbing cost nothing.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from .model.world import Snapshot, World
-from .store import EAGAIN, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, PHASES
+from .actions import PHASES, Action, Operation, Phase, drive
+from .constants import ENOSPC, errno_name
+from .model.world import World
+from .snapshot import Snapshot, Snapshotter
 
 __all__ = ["Step", "Trace", "describe", "record"]
-
-_ERRNO = {ENOENT: "-ENOENT", ENOMEM: "-ENOMEM", EEXIST: "-EEXIST", EINVAL: "-EINVAL",
-          ENOSPC: "-ENOSPC", EAGAIN: "-EAGAIN"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,18 +25,19 @@ class Step:
 
     #: Position in the trace.
     index: int
-    #: The operation it belongs to ("swap_writepage", "zswap_load", ...).
-    op: str
+    #: Who acted: the operation's kernel entry point ("swap_writepage",
+    #: "zswap_load", ...) or an interleaved actor ("writeback", ...).
+    actor: str
     #: Which operation of the run (0 for the first folio swapped out, ...).
-    op_index: int
+    operation_index: int
     #: The kernel function or counter update, by its kernel name.
     fn: str
     #: Swap offset concerned, or None for folio-wide or global steps.
     offset: int | None
     #: Page index within the trace's window (offset - window start), or None.
     page: int | None
-    #: One of zswapviz.store.PHASES.
-    phase: str
+    #: Which part of the operation (a zswapviz.actions.Phase, equal to its string).
+    phase: Phase
     #: A length, a count or a negative errno, depending on *fn*.
     arg: int | None
     #: One plain sentence for a learner.
@@ -49,7 +50,7 @@ class Step:
 
 
 def _err(arg: int) -> str:
-    return _ERRNO.get(arg, str(arg))
+    return errno_name(arg)
 
 
 def _p(page) -> str:
@@ -206,53 +207,58 @@ class Trace:
 
         rows = []
         for s, snap in self:
-            pool = snap.pools[-1] if snap.pools else ("", 0, False, False, 0)
-            memcg = snap.memcg[0] if snap.memcg else ("", 0, 0, 0, 0)
+            pool_refs = snap.pools[-1].refcount if snap.pools else 0
+            memcg = snap.memcg[0] if snap.memcg else None
             rows.append({
-                "step": s.index, "op": s.op, "op_index": s.op_index, "fn": s.fn, "page": s.page, "offset": s.offset,
-                "phase": s.phase, "arg": s.arg, "text": s.text,
+                "step": s.index, "actor": s.actor, "operation_index": s.operation_index, "fn": s.fn, "page": s.page,
+                "offset": s.offset, "phase": str(s.phase), "arg": s.arg, "text": s.text,
                 "stored_pages": snap.stats["stored_pages"],
-                "pool_refs": pool[1], "objcg_refs": memcg[1], "objcg_zswap_bytes": memcg[2],
+                "pool_refs": pool_refs, "objcg_refs": memcg.objcg_refs if memcg else 0,
+                "objcg_zswap_bytes": memcg.zswap_b if memcg else 0,
                 "pool_total_size": snap.pool_total_size, "lru": snap.lru_len,
                 "violations": len(snap.violations),
             })
         return pd.DataFrame(rows)
 
 
-def record(world: World, operations: Iterable, window: tuple[int, int],
-           meta: dict | None = None, check: Callable[[World, int, object], list[str]] | None = None) -> Trace:
-    """Run *operations* (generators over *world*) and record every step.
+def record(world: World, operations: Iterable[Operation], window: tuple[int, int],
+           meta: dict | None = None, check: Callable[[World, int, object], list[str]] | None = None,
+           between: Callable[[Action], Iterable[Action] | None] | None = None) -> Trace:
+    """Run *operations* (zswapviz.actions.Operation over *world*) and record every step.
+
+    An operation may also be one's own generator composing the store's
+    operations with ``yield from`` (named after its function then).
 
     *window* is (first offset, count): the slots the snapshots show. After
-    each operation ``check(world, op_index, result)`` (by default the
+    each operation ``check(world, operation_index, result)`` (by default the
     validators) runs and whatever it reports is added to
-    ``world.violations``, so it shows in the snapshots.
+    ``world.violations``, so it shows in the snapshots. *between* runs
+    other actors between two steps (zswapviz.interleave.interleaver).
     """
     if check is None:
         from .model.validate import check_world
         check = lambda w, i, r: check_world(w)  # noqa: E731
-    world.set_window(*window)
     first, count = window
+    snapshotter = Snapshotter(world, first, count)
     steps: list[Step] = []
     snaps: list[Snapshot] = []
     results = []
-    for op_index, op in enumerate(operations):
-        name = op.__name__
-        while True:
-            try:
-                item = next(op)
-            except StopIteration as stop:
-                results.append(stop.value)
-                break
-            fn, offset, phase, arg = item[:4]
-            actor = item[4] if len(item) > 4 else name
+    for operation_index, op in enumerate(operations):
+        op = Operation.of(op)
+        name = op.name
+
+        def on_step(action: Action, name=name, operation_index=operation_index) -> None:
+            fn, offset, phase, arg, actor = action
             page = None if offset is None or not first <= offset < first + count else offset - first
-            steps.append(Step(len(steps), actor, op_index, fn, offset, page, phase, arg, describe(fn, page, arg, phase)))
-            snaps.append(world.snapshot())
-        for problem in check(world, op_index, results[-1]):
+            steps.append(Step(len(steps), actor or name, operation_index, fn, offset, page, phase, arg,
+                              describe(fn, page, arg, phase)))
+            snaps.append(snapshotter.take())
+
+        results.append(drive(op, on_step, between))
+        for problem in check(world, operation_index, results[-1]):
             if problem not in world.violations:
                 world.violations.append(problem)
         if steps:
-            snaps[-1] = world.snapshot()
+            snaps[-1] = snapshotter.take()
     assert all(p in PHASES for p in {s.phase for s in steps})
     return Trace(steps, snaps, world, results, meta)

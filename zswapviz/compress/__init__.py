@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from ..constants import DEFAULT_COMPRESSOR, PAGE_SIZE
 from ..errors import UsageError
-from ..pages import PAGE_SIZE
 
 __all__ = [
     "COMPRESSOR_NAMES",
@@ -37,9 +37,6 @@ __all__ = [
     "DecompressError",
     "get_compressor",
 ]
-
-#: The compressor a scenario uses unless it names another.
-DEFAULT_COMPRESSOR = "zstd"
 
 
 class DecompressError(ValueError):

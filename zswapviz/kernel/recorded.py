@@ -164,10 +164,9 @@ def replay_workload(workload: dict) -> list[dict]:
     nothing (:data:`UNMODELLED_STEPS`). Each result holds the step's
     recorded counter keys.
     """
-    from collections import deque
-
     import numpy as np
 
+    from ..actions import drive
     from ..compress import get_compressor
     from ..model.folio import Folio, folio_order_for_pages
     from ..model.world import Params, World
@@ -182,7 +181,6 @@ def replay_workload(workload: dict) -> list[dict]:
                     total_ram_pages=prov["memtotal_pages"])
     world = World(model_kernel_for_release(prov["kernel_release"]), params, memcg=None)
     comp = get_compressor(prov["compressor"])
-    exhaust = deque(maxlen=0).extend
     regions: dict[str, list[int]] = {}
     out = []
     for step in workload["steps"]:
@@ -194,14 +192,14 @@ def replay_workload(workload: dict) -> list[dict]:
             for lo in range(0, len(arr), folio_pages):
                 first = world.alloc_swap_slots(folio_pages)
                 zero = not arr[lo:lo + folio_pages].any()
-                exhaust(swap_writepage(world, Folio(first, order, None, lo,
+                drive(swap_writepage(world, Folio(first, order, None, lo,
                                                     lengths[lo:lo + folio_pages], zero)))
                 offsets.extend(range(first, first + folio_pages))
             regions[step["region"]] = offsets
         elif step["op"] == "free":
             offsets = regions[step["region"]]
             for i in step["indices"]:
-                exhaust(zswap_invalidate(world, offsets[i]))
+                drive(zswap_invalidate(world, offsets[i]))
         elif step["op"] == "compact":
             for pool in world.pools:
                 compact = getattr(pool.zs_pool, "zs_compact", None)

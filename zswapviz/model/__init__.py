@@ -1,5 +1,8 @@
 """Pure model state for zswapviz: plain Python, standard library only.
 
-Nothing in this package imports matplotlib or ipywidgets; presentation code
-reads the frozen snapshots the model objects hand out.
+The model imports only the base layer below it (:mod:`zswapviz.constants`,
+:mod:`zswapviz.errors`, the release flags of :mod:`zswapviz.profiles`);
+nothing here imports compressors, numpy, matplotlib or ipywidgets. The
+containers note the offsets they change (:mod:`.changes`); snapshots and
+cell views live above, in :mod:`zswapviz.snapshot`.
 """

@@ -11,7 +11,6 @@ from typing import Sequence
 
 __all__ = ["MAX_ORDER", "Folio", "folio_order_for_pages"]
 
-PAGE_SIZE = 4096
 #: Largest folio modelled: order 9, a 2 MiB PMD-sized THP.
 MAX_ORDER = 9
 

@@ -8,9 +8,10 @@ MEMCG_ZSWAPPED += 1 per call, on cgroup v2 only.
 
 from __future__ import annotations
 
+from ..constants import PAGE_SIZE
+
 __all__ = ["MemCgroup"]
 
-PAGE_SIZE = 4096
 
 
 class MemCgroup:

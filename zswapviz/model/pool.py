@@ -17,13 +17,13 @@ __all__ = ["ZswapPool"]
 class ZswapPool:
     """One zswap pool with a visible reference count."""
 
-    __slots__ = ("name", "compressor", "zs_pool", "refcount", "dead", "released", "problems")
+    __slots__ = ("name", "tfm_name", "zs_pool", "refcount", "dead", "released", "problems")
 
-    def __init__(self, name: str, compressor) -> None:
+    def __init__(self, name: str, tfm_name: str) -> None:
         # "zswap<N>", as the kernel names pools in zswap_pool_create
         self.name = name
-        # The crypto compressor (see zswapviz.compress); fixed for the pool's life
-        self.compressor = compressor
+        # The compressor's crypto name (zswapviz.compress.get_compressor); fixed for the pool's life
+        self.tfm_name = tfm_name
         # zsmalloc pool (6.18) or the zsmalloc behind zpool (6.13, 6.14)
         self.zs_pool = ZsPool()
         # percpu_ref count, base ref included: +1 get, -1 put

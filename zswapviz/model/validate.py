@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from ..constants import PAGE_SIZE
+
 __all__ = [
     "ValidationError",
     "check_world",
@@ -23,8 +25,6 @@ __all__ = [
     "validate_stored_pages",
     "validate_world",
 ]
-
-PAGE_SIZE = 4096
 
 
 class ValidationError(AssertionError):
@@ -128,20 +128,20 @@ def validate_lru(world) -> None:
         raise ValidationError(f"{len(in_tree)} entries in the trees but {len(on_lru)} on the LRU")
 
 
-def validate_all_or_nothing(world, folio, stored: bool, op: int | None = None) -> None:
+def validate_all_or_nothing(world, folio, stored: bool, operation_seq: int | None = None) -> None:
     """After a store: every slot of *folio* has this store's entry, or none does.
 
     A slot whose new entry was written back during the store (an
     interleaved shrinker) counts as stored: its data went to the device.
     """
-    op = world.op if op is None else op
+    op = world.operation_seq if operation_seq is None else operation_seq
     mine = 0
     for offset in range(folio.offset, folio.offset + folio.nr_pages):
         e = world.trees.xa_load(offset)
         if e is not None:
             if not stored:
                 raise ValidationError(f"the folio was refused, yet offset {offset} still has an entry")
-            if e.op != op:
+            if e.operation_seq != op:
                 raise ValidationError(f"offset {offset} holds a stale entry after the folio was stored")
             mine += 1
         elif stored and offset in world.on_disk:

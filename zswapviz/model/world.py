@@ -5,25 +5,36 @@ write, named as mm/zswap.c names it, and the helpers that are shared by
 every operation (``zswap_entry_free``, ``zswap_check_limits``, the LRU).
 The operations themselves are generators in :mod:`zswapviz.store`.
 
-:meth:`World.snapshot` returns an immutable view that shares structure with
-the previous one, so a trace can keep one after every step.
+The world holds no view state: the containers note what they change in
+:attr:`World.changes`, and :mod:`zswapviz.snapshot` turns that into
+immutable snapshots. Below the model there is only the base layer
+(:mod:`zswapviz.constants`, :mod:`zswapviz.errors` and the release flags of
+:mod:`zswapviz.profiles`, all standard library); compressors are named
+(``tfm_name``), never imported here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..compress import get_compressor
-from ..profiles import KernelProfile, get_profile
+from ..constants import (
+    DEFAULT_ACCEPT_THRESHOLD_PERCENT,
+    DEFAULT_COMPRESSOR,
+    DEFAULT_KERNEL,
+    DEFAULT_MAX_POOL_PERCENT,
+    DEFAULT_REFS,
+    DEFAULT_TOTAL_RAM_PAGES,
+    PAGE_SIZE,
+)
+from ..profiles import KernelProfile, RefStrategy, get_profile
+from .changes import ChangeLog, InflightTable, TrackedSet
 from .entry import ZswapEntry
 from .memcg import MemCgroup
 from .pool import ZswapPool
 from .stats import new_stats
 from .xarray import SwapZswapTrees
 
-__all__ = ["CELL_STATES", "CellView", "PVec", "Params", "Snapshot", "World"]
-
-PAGE_SIZE = 4096
+__all__ = ["Params", "World"]
 
 
 @dataclass
@@ -33,122 +44,30 @@ class Params:
     #: /sys/module/zswap/parameters/enabled
     enabled: bool = True
     #: /sys/module/zswap/parameters/compressor
-    compressor: str = "zstd"
+    compressor: str = DEFAULT_COMPRESSOR
     #: /sys/module/zswap/parameters/max_pool_percent (of total RAM pages)
-    max_pool_percent: int = 20
+    max_pool_percent: int = DEFAULT_MAX_POOL_PERCENT
     #: /sys/module/zswap/parameters/accept_threshold_percent (of the max)
-    accept_threshold_percent: int = 90
+    accept_threshold_percent: int = DEFAULT_ACCEPT_THRESHOLD_PERCENT
     #: totalram_pages(); the command line defaults it to this machine's MemTotal
-    total_ram_pages: int = 6171023
+    total_ram_pages: int = DEFAULT_TOTAL_RAM_PAGES
     #: cgroup v2 memory controller: obj_cgroup_charge_zswap does nothing on v1
     cgroup_v2: bool = True
-
-
-#: A slot's state as the explorer draws it.
-CELL_STATES = ("empty", "stale", "storing", "stored", "erased", "zeromap", "disk", "memory")
-
-
-@dataclass(frozen=True, slots=True)
-class CellView:
-    """One swap slot at one step: its state and the entry there, if any."""
-
-    state: str
-    length: int = 0
-    handle: int | None = None
-    referenced: bool = False
-    on_lru: bool = False
-    pool: str | None = None
-
-
-_EMPTY = CellView("empty")
-
-
-class PVec:
-    """An immutable vector whose ``set`` copies one 32-cell chunk, not all."""
-
-    __slots__ = ("chunks", "n")
-    _BITS = 5
-
-    def __init__(self, chunks: tuple, n: int) -> None:
-        self.chunks = chunks
-        self.n = n
-
-    @classmethod
-    def filled(cls, n: int, value) -> "PVec":
-        """A vector of *n* copies of *value*."""
-        size = 1 << cls._BITS
-        chunk = (value,) * size
-        return cls(tuple(chunk for _ in range((n + size - 1) // size)), n)
-
-    def __getitem__(self, i: int):
-        return self.chunks[i >> 5][i & 31]
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __iter__(self):
-        n = self.n
-        for c, chunk in enumerate(self.chunks):
-            yield from chunk[: max(0, min(32, n - c * 32))]
-
-    def set_many(self, changes: dict[int, object]) -> "PVec":
-        """A new vector with *changes* (index -> value) applied."""
-        chunks = list(self.chunks)
-        by_chunk: dict[int, list] = {}
-        for i, v in changes.items():
-            c = i >> 5
-            if c not in by_chunk:
-                by_chunk[c] = list(chunks[c])
-            by_chunk[c][i & 31] = v
-        for c, cells in by_chunk.items():
-            chunks[c] = tuple(cells)
-        return PVec(tuple(chunks), self.n)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The state after one step, for drawing and checking; immutable."""
-
-    #: Global counters (debugfs, vmstat, mTHP), keyed by kernel name.
-    stats: dict
-    #: The trace's window of swap offsets, one CellView each.
-    cells: PVec
-    #: First offset of the window.
-    base_offset: int
-    #: Per pool: (name, refcount, dead, released, zspage pages).
-    pools: tuple
-    #: Per memcg (or empty for root): (name, objcg refs, zswap bytes, zswapped, zswpout).
-    memcg: tuple
-    #: zswap_total_pages() and zswap_pool_reached_full at this step.
-    total_pages: int
-    reached_full: bool
-    #: Entries on the LRU and in the trees.
-    lru_len: int
-    nr_entries: int
-    #: Violations recorded so far (the list only grows).
-    violations: tuple = field(default=())
-
-    def cell(self, offset: int) -> CellView:
-        """The cell of swap *offset*."""
-        return self.cells[offset - self.base_offset]
-
-    @property
-    def pool_total_size(self) -> int:
-        """debugfs ``pool_total_size``: zspage pages x PAGE_SIZE."""
-        return self.total_pages * PAGE_SIZE
 
 
 class World:
     """Everything the swap-out path reads and writes, named as the kernel names it."""
 
-    def __init__(self, kernel: str | KernelProfile = "6.18", params: Params | None = None,
+    def __init__(self, kernel: str | KernelProfile = DEFAULT_KERNEL, params: Params | None = None,
                  memcg: MemCgroup | None | bool = True) -> None:
         self.profile = get_profile(kernel)
         self.params = params or Params()
         # All counters a user can read, keyed by kernel name
         self.stats = new_stats()
+        # The offsets the containers below changed (off until a recorder starts it)
+        self.changes = ChangeLog()
         # zswap_trees[0]: the xarrays of the one swap device
-        self.trees = SwapZswapTrees(0)
+        self.trees = SwapZswapTrees(0, self.changes)
         # zswap_pools list; the last live one is current (__zswap_pool_current)
         self.pools: list[ZswapPool] = []
         # Pools released and taken off the list (kept so their errors stay visible)
@@ -161,39 +80,47 @@ class World:
         self.memcg: MemCgroup | None = memcg or None
         # zswap_list_lru: entries in LRU order (head = oldest), one list per memcg
         self.lru: dict = {}
-        # How stores take per-entry refs (zswapviz.profiles.REF_STRATEGIES)
-        self.refs = "per-page"
+        # How stores take per-entry refs (a RefStrategy; a string is converted)
+        self.refs = DEFAULT_REFS
         # zswap_pool_reached_full: set at the limit, cleared at <= accept threshold
         self.zswap_pool_reached_full = False
         # shrink_worker queued on shrink_wq by refused stores while full
         self.shrink_work_queued = 0
         # Swap-layer state: slots whose folio is in the swap cache (locked), in
         # the zeromap, written to the device, or kept in memory (activated)
-        self.swap_cache: set[int] = set()
-        self.zeromap: set[int] = set()
-        self.on_disk: set[int] = set()
-        self.in_memory: set[int] = set()
+        self.swap_cache = TrackedSet(self.changes)
+        self.zeromap = TrackedSet(self.changes)
+        self.on_disk = TrackedSet(self.changes)
+        self.in_memory = TrackedSet(self.changes)
         # Next free swap offset; slot 0 holds the swap header
         self.next_offset = 1
         # Problems the validators or refcount checks found, in order
         self.violations: list[str] = []
-        # Operation counter and per-operation display state: unpublished
-        # entries (a local variable in zswap_store_page) and erased slots
-        self.op = 0
-        self.inflight: dict[int, ZswapEntry] = {}
-        self.erased: set[int] = set()
-        # Slots of the folio being swapped out by the current operation
-        self.storing: range = range(0)
-        # Offsets changed since the last snapshot (None: not tracing)
-        self.touched: set[int] | None = None
-        self._snap: Snapshot | None = None
-        self._window: tuple[int, int] | None = None
+        # Sequence number of the operation in progress (1 for the first):
+        # +1 when an operation starts (begin_operation)
+        self.operation_seq = 0
+        # Entries allocated but not yet in the tree (zswap_store_page's locals)
+        self.inflight = InflightTable(self.changes)
+
+    def begin_operation(self) -> None:
+        """Start a new operation: the next sequence number, no entry in flight."""
+        self.operation_seq += 1
+        self.inflight.clear()
+
+    @property
+    def refs(self) -> RefStrategy:
+        """How stores take their per-entry pool and objcg refs."""
+        return self._refs
+
+    @refs.setter
+    def refs(self, value: str) -> None:
+        self._refs = RefStrategy(value)
 
     # -- pools ---------------------------------------------------------------
 
     def zswap_pool_create(self, compressor: str) -> ZswapPool:
         """Create a pool for *compressor* and make it current."""
-        pool = ZswapPool(f"zswap{self._pool_seq}", get_compressor(compressor))
+        pool = ZswapPool(f"zswap{self._pool_seq}", compressor)
         self._pool_seq += 1
         self.pools.append(pool)
         return pool
@@ -304,72 +231,9 @@ class World:
         if self.profile.store_incompressible and entry.length == PAGE_SIZE:
             self.stats["stored_incompressible_pages"] -= 1
         self.stats["stored_pages"] -= 1
-        if self.touched is not None and entry.swpentry is not None:
-            self.touched.add(entry.swpentry[1])
 
     def alloc_swap_slots(self, nr: int) -> int:
         """Allocate *nr* contiguous slots aligned to *nr*; return the first."""
         off = -(-self.next_offset // nr) * nr
         self.next_offset = off + nr
         return off
-
-    # -- snapshots -------------------------------------------------------------
-
-    def set_window(self, first: int, count: int) -> None:
-        """Choose the swap offsets snapshots show, and start tracking changes."""
-        self._window = (first, count)
-        self.touched = set(range(first, first + count))
-        self._snap = None
-
-    def cell_view(self, offset: int) -> CellView:
-        """The state of swap *offset* now, as the explorer draws it."""
-        entry = self.trees.xa_load(offset)
-        if entry is not None:
-            # Stale: left by an earlier swap-out in a slot being stored again now
-            state = "stale" if entry.op != self.op and offset in self.storing else "stored"
-            return CellView(state, entry.length, entry.handle, entry.referenced,
-                            entry.on_lru, entry.pool.name if entry.pool else None)
-        entry = self.inflight.get(offset)
-        if entry is not None:
-            return CellView("storing", entry.length, entry.handle, False, False,
-                            entry.pool.name if entry.pool else None)
-        if offset in self.erased:
-            return CellView("erased")
-        if offset in self.zeromap:
-            return CellView("zeromap")
-        if offset in self.on_disk:
-            return CellView("disk")
-        if offset in self.in_memory:
-            return CellView("memory")
-        return _EMPTY
-
-    def snapshot(self) -> Snapshot:
-        """An immutable view of now, sharing unchanged parts with the last one."""
-        if self._window is None:
-            raise RuntimeError("call set_window() before taking snapshots")
-        first, count = self._window
-        prev = self._snap
-        touched = self.touched
-        if prev is None:
-            cells = PVec.filled(count, _EMPTY)
-        else:
-            cells = prev.cells
-        changes = {o - first: self.cell_view(o) for o in touched if first <= o < first + count}
-        if changes:
-            cells = cells.set_many(changes)
-        touched.clear()
-        stats = self.stats
-        stats_view = prev.stats if prev is not None and prev.stats == stats else dict(stats)
-        pools = tuple((p.name, p.refcount, p.dead, p.released, p.zs_pool.pages_allocated)
-                      for p in self.pools)
-        m = self.memcg
-        memcg = () if m is None else ((m.name, m.objcg_refs, m.zswap_b, m.zswapped, m.zswpout),)
-        violations = (prev.violations if prev is not None and len(prev.violations) == len(self.violations)
-                      else tuple(self.violations))
-        snap = Snapshot(
-            stats=stats_view, cells=cells, base_offset=first, pools=pools, memcg=memcg,
-            total_pages=self.zswap_total_pages(), reached_full=self.zswap_pool_reached_full,
-            lru_len=self.lru_len(), nr_entries=len(self.trees), violations=violations,
-        )
-        self._snap = snap
-        return snap

@@ -27,7 +27,7 @@ __all__ = ["SideBySide", "align", "variant_labels"]
 
 
 def _key(step) -> tuple:
-    return step.op_index, step.fn, step.page
+    return step.operation_index, step.fn, step.page
 
 
 def align(a, b) -> list[tuple[int, int]]:

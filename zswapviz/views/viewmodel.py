@@ -32,10 +32,11 @@ import math
 import re
 import weakref
 
+from ..constants import errno_name
 from ..lessons import LEDGER_KEYS, snapshot_ledger
-from ..model.world import CELL_STATES
 from ..model.zsmalloc import SizeClasses
-from ..trace import _ERRNO, Trace
+from ..snapshot import CELL_STATES
+from ..trace import Trace
 
 __all__ = ["FORMAT", "LESSON_FORMAT", "STATE_COLORS", "cached_view_model", "grid_columns", "lesson_view",
            "step_call", "view_model"]
@@ -125,7 +126,7 @@ def step_call(fn: str, page: int | None, arg: int | None) -> str:
     """
     where = "" if page is None else f"page {page}"
     if arg is not None and arg < 0:
-        tail = f" -> {_ERRNO.get(arg, arg)}"
+        tail = f" -> {errno_name(arg)}"
     elif arg and fn in _LENGTH_FNS:
         tail = f": {arg} bytes"
     else:
@@ -208,22 +209,16 @@ def _cells(trace: Trace, code_of: dict) -> tuple[list, dict]:
     for k in range(len(steps)):
         cells = snaps[k].cells
         if k and cells is not prev:
-            for ci, (a, b) in enumerate(zip(prev.chunks, cells.chunks)):
-                if a is b:
+            for i, cell in cells.diff(prev):
+                enc = _cell_code(cell, code_of)
+                if enc == raw[i]:
                     continue
-                for j, cell in enumerate(b):
-                    i = (ci << 5) + j
-                    if i >= m:
-                        break
-                    enc = _cell_code(cell, code_of)
-                    if enc == raw[i]:
-                        continue
-                    raw[i] = enc
-                    if enc[0] == erased and i in override:
-                        enc = (override[i], 0, 0)
-                    else:
-                        override.pop(i, None)
-                    emit(k, i, enc)
+                raw[i] = enc
+                if enc[0] == erased and i in override:
+                    enc = (override[i], 0, 0)
+                else:
+                    override.pop(i, None)
+                emit(k, i, enc)
             prev = cells
         final = _FINAL_STATE.get(steps[k].fn)
         if final is not None:
@@ -325,7 +320,7 @@ def _rollback(trace: Trace) -> dict:
         first = trace.steps[fails[0]]
         where = "" if first.page is None else f", page {first.page}"
         note = f"failure at step {first.index}: {first.fn}{where}"
-        others = [i for i in fails if trace.steps[i].page != first.page or trace.steps[i].op_index != first.op_index]
+        others = [i for i in fails if trace.steps[i].page != first.page or trace.steps[i].operation_index != first.operation_index]
         if others:
             note += f" (and {len(others)} more)"
         rb = trace.rollback_indices
@@ -350,7 +345,7 @@ def _marks(trace: Trace, m: int) -> dict:
     for s in trace.steps:
         if s.page is not None and 0 <= s.page < m and page_first[s.page] < 0:
             page_first[s.page] = s.index
-        while s.op_index >= len(op_starts):
+        while s.operation_index >= len(op_starts):
             op_starts.append(s.index)
     return {"failure": fails, "rollback": rollbacks, "end": [n - 1] if n else [], "start": [0] if n else [],
             "page_first": page_first, "op_starts": op_starts}
@@ -415,8 +410,8 @@ def view_model(trace: Trace, label: str = "") -> dict:
     for s in steps:
         col["fn"].append(fns.index(s.fn))
         col["phase"].append(phases.index(s.phase))
-        col["op"].append(ops.index(s.op))
-        col["op_index"].append(s.op_index)
+        col["op"].append(ops.index(s.actor))
+        col["op_index"].append(s.operation_index)
         col["page"].append(-1 if s.page is None else s.page)
         col["arg"].append(s.arg)
         col["text"].append(texts.index(_template(s.text, s.page, s.arg)))

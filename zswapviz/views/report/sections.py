@@ -29,12 +29,12 @@ def outcomes(trace: Trace) -> list[tuple[str, str, str]]:
     """(badge class, label, sentence) per operation of the run."""
     out = []
     for i, result in enumerate(trace.results):
-        op_steps = [s for s in trace.steps if s.op_index == i]
+        op_steps = [s for s in trace.steps if s.operation_index == i]
         if not op_steps:
             continue
         pages = [s.page for s in op_steps if s.page is not None]
         span = f"pages {min(pages)}\u2013{max(pages)}" if pages else "no page of the window"
-        name = op_steps[0].op
+        name = op_steps[0].actor
         kind, sentence = _OUTCOMES.get(result, ("other", f"returned {result!r}")) if name == "swap_writepage" \
             else ("other", f"returned {result!r}")
         if name == "swap_writepage" and result in ("disk", "activate"):

@@ -104,3 +104,34 @@ def test_the_pair_view_aligns_the_two_releases_code(browser, tmp_path):
         assert requests == [] and log.errors + log.page_errors == []
     finally:
         ctx.close()
+
+
+def test_a_lesson_stop_marks_the_line_it_points_at(browser, tmp_path):
+    """In a lesson page, each stop's listing line (the view model's ``line``) is marked in the pane."""
+    from zswapviz.lessons import load_lesson
+
+    lv = viewmodel.lesson_view(load_lesson("rollback-stale"))
+    stops = lv["stops"]
+    path = tmp_path / "lesson.html"
+    path.write_text(assets.standalone_html(lv, "lesson"), encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = ctx.new_page()
+    log = ConsoleLog(page)
+    try:
+        page.goto(path.resolve().as_uri())
+        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
+        frames = page.evaluate("window.zvp.lesson.frames")
+        checked = 0
+        for f, (i, _revealed) in enumerate(frames):
+            line = stops[i].get("line")
+            page.evaluate(f"window.zvp.showFrame({f})")
+            pane = page.evaluate("""() => { const r = document.querySelector('.zvp-code');
+                const p = r.querySelector('.zcp-pointed');
+                return {fn: r.dataset.fn, pointed: p ? p.getAttribute('data-line') : null}; }""")
+            if line and pane["fn"] == line[0]:
+                assert pane["pointed"] == str(line[1]), (f, line)
+                checked += 1
+        assert checked >= len(stops) // 2
+        assert log.errors + log.page_errors == []
+    finally:
+        ctx.close()

@@ -1002,7 +1002,9 @@ Player.prototype.show = function (k, quiet) {
   if (this.showCounters) this.counters.update(k);
   if (this.hasCode) {
     const self = this;
-    drawCodePane(this.codeRoot, vm, k, { goto: function (j) { self.stop(); self.show(j); }, present: this.root.dataset.present === "1", spoilers: this.spoilers, other: this.opts.codeOther || null });
+    // in a lesson, the line the current stop points at is marked too
+    const lv = this.lesson, point = lv && this.frame != null ? lv.stops[lv.frames[this.frame][0]].line || null : null;
+    drawCodePane(this.codeRoot, vm, k, { goto: function (j) { self.stop(); self.show(j); }, present: this.root.dataset.present === "1", spoilers: this.spoilers, other: this.opts.codeOther || null, point: point });
   }
   if (this.onStep && !quiet) this.onStep(k);
 };

@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_report.py
 	$(PY) benchmarks/bench_explorer.py
 	$(PY) benchmarks/bench_browser.py
+	$(PY) benchmarks/bench_codepane.py --player
 
 # The model beside this machine's kernel on the same pages (root, zswap).
 bench-kernel: $(STAMP)

@@ -27,6 +27,7 @@ test: $(STAMP)
 
 # Speed and memory figures, each measured in one run (tests never time anything).
 bench: $(STAMP)
+	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_simulate.py
 	$(PY) benchmarks/bench_compress.py
 	$(PY) benchmarks/bench_report.py

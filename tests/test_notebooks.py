@@ -112,3 +112,79 @@ def test_notebook_runs_top_to_bottom(path, kernel_dir, tmp_path, monkeypatch):
         text = "".join(o.get("text", "") for c in code for o in c.outputs)
         assert f"the failure is step {trace.failure_index}" in text
         assert trace.steps[trace.failure_index].text in text
+
+
+ALL_NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("0[1-6]-*.ipynb"))
+#: Words that place things on the screen: the explorer's layout changes, the text must not depend on it.
+LAYOUT_WORDS = re.compile(r"\b(on the (right|left)|(top|bottom) (left|right)|\*\*(right|left|top|bottom)\*\*"
+                          r"|below the (counters|explorer|plot)|(left|right|top|bottom) panel|panel on the"
+                          r"|in (purple|red|green|orange)|(purple|red|green|orange|black|grey) (cells?|dots?|lines?|frame|ticks?))\b",
+                          re.IGNORECASE)
+
+
+def _markdown(path: Path) -> str:
+    return "\n".join(c.source for c in read(path).cells if c.cell_type == "markdown")
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.stem)
+def test_text_uses_no_layout_or_colour_words_for_the_explorer(path):
+    """No sentence says where on the screen or in which colour something is (the explorer is redrawn freely)."""
+    code_comments = "\n".join(line for c in read(path).cells if c.cell_type == "code"
+                              for line in c.source.splitlines() if line.lstrip().startswith("#"))
+    hit = LAYOUT_WORDS.search(_markdown(path) + "\n" + code_comments)
+    assert not hit, hit.group(0)
+
+
+def test_lesson_notes_use_no_layout_or_colour_words():
+    """Lesson notes, questions and answers avoid layout and colour words too."""
+    from zswapviz.lessons import LESSON_DIR
+
+    for f in sorted(LESSON_DIR.glob("*.json")):
+        data = json.loads(f.read_text())
+        texts = [data.get("summary", "")] + [s.get(k, "") for s in data["stops"] for k in ("note", "question", "answer")]
+        for text in texts:
+            hit = LAYOUT_WORDS.search(text)
+            assert not hit, (f.name, hit.group(0))
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_sentence_says_compaction_is_not_modelled(path):
+    """The model compacts zsmalloc (ZsPool.zs_compact); no notebook may say it leaves compaction out."""
+    for sentence in re.split(r"(?<=[.!?])\s+", _markdown(path).replace("\n", " ")):
+        if "compaction" in sentence.lower():
+            assert not re.search(r"leaves out|not model|does not (model|reproduce)|isn't modelled", sentence), sentence
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_title_that_states_a_folio_size_states_the_size_it_runs(path):
+    """A scenario titled "A N KiB ..." in a code cell runs a folio of N KiB (folio_pages x 4)."""
+    cells = [c.source for c in read(path).cells if c.cell_type == "code"]
+    for code in cells:
+        for m in re.finditer(r"Scenario\((?:[^()]|\([^()]*\)|\{[^{}]*\})*\)", code, re.DOTALL):
+            call = m.group(0)
+            size = re.search(r"title=\"[^\"]*?(\d+) (KiB|MiB)", call)
+            pages = re.search(r"folio_pages=(\d+)", call)
+            if size and pages:
+                kib = int(size.group(1)) * (1024 if size.group(2) == "MiB" else 1)
+                assert kib == 4 * int(pages.group(1)), call
+            if pages and int(pages.group(1)) != 16 and "Explorer(" in code:
+                # the default title reads "A 64 KiB folio ...": a scenario of another size shown needs its own
+                assert "title=" in call, f"{call[:60]}... would be shown as 'A 64 KiB folio'"
+
+
+def test_the_size_class_table_never_prints_negative_waste(kernel_dir, tmp_path, monkeypatch):
+    """Notebook 04's size-class table: a huge object's handle is outside it, so no slot wastes a negative count."""
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("JUPYTER_PATH", str(kernel_dir))
+    path = NOTEBOOK_DIR / "04-compressors-and-zsmalloc.ipynb"
+    nb = read(path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    nb.cells = [code[0]] + [c for c in code if "SizeClasses()" in c.source]
+    NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.outputs)
+    rows = re.findall(r"^\s*(\d+) bytes -> class\s+(\d+) bytes.*?(-?\d+) bytes unused", text, re.MULTILINE)
+    assert len(rows) >= 8, text
+    assert all(int(unused) >= 0 for _, _, unused in rows), rows
+    assert ("4096", "4096", "0") in rows

@@ -163,7 +163,6 @@ def test_notebook_runs_without_root_and_shows_recorded_runs():
 # -- workloads: free pages, store again, compact ---------------------------------
 
 from zswapviz.kernel.recorded import recorded_workloads, replay_workload  # noqa: E402
-from zswapviz.model.zsmalloc import ZsPool  # noqa: E402
 
 WORKLOADS = recorded_workloads()
 
@@ -182,8 +181,6 @@ def test_model_matches_workload_after_frees_and_refill(workload):
     """After storing, freeing half the pages and storing again, the model's pool is the kernel's, page for page."""
     model = replay_workload(workload)
     for step, got in zip(workload["steps"], model):
-        if step["op"] == "compact":
-            continue
         assert {k: got[k] for k in step["counters"]} == step["counters"], step["op"]
     freed = workload["steps"][1]["counters"]
     assert freed["stored_pages"] < workload["steps"][0]["counters"]["stored_pages"]
@@ -196,7 +193,4 @@ def test_model_matches_pool_after_compaction(workload):
     before = workload["steps"][-2]["counters"]["pool_total_size"]
     assert kernel < before, "compaction should have freed zspages in the recording"
     model = replay_workload(workload)[-1]["pool_total_size"]
-    if not hasattr(ZsPool, "zs_compact"):
-        pytest.xfail(f"zsmalloc compaction is not modelled: kernel {kernel // 4096} pool pages "
-                     f"after zs_compact, model {model // 4096}")
     assert model == kernel

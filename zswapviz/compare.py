@@ -9,7 +9,6 @@ counter, the ledger at the end and what the validators found.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 from typing import Iterable
 
@@ -17,7 +16,7 @@ from .errors import UsageError
 from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
 from .scenario import Scenario, ledger
 
-__all__ = ["batching_cost", "compare_variants", "measure_compress_us", "variant_row"]
+__all__ = ["batching_cost", "compare_variants", "variant_row"]
 
 _COUNTERS = ("zswpout", "pswpout", "swpout_zero", "stored_incompressible_pages", "pool_limit_hit",
              "reject_compress_poor", "reject_compress_fail", "reject_alloc_fail",
@@ -58,25 +57,6 @@ def variant_row(trace) -> dict:
     row["violations"] = list(world.violations)
     row["ok"] = not world.violations
     return row
-
-
-def measure_compress_us(scenario: Scenario, repeat: int = 3) -> list[float]:
-    """Measured software compression time per page of *scenario*, in microseconds."""
-    from .compress import get_compressor
-    from .pages import split_pages
-
-    comp = get_compressor(scenario.compressor)
-    pages = split_pages(scenario.page_bytes())
-    comp.compress(pages[0])
-    out = []
-    for page in pages:
-        best = math.inf
-        for _ in range(repeat):
-            t = time.perf_counter()
-            comp.compress(page)
-            best = min(best, time.perf_counter() - t)
-        out.append(best * 1e6)
-    return out
 
 
 def batching_cost(per_page_us: list[float], batch_size: int = 8, batch_latency_us: float = 10.0,

@@ -31,7 +31,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..resources import data_path
 
-__all__ = ["DATA_DIR", "RUN_FORMAT", "UNMODELLED_STEPS", "WORKLOAD_FORMAT", "as_kernel_result",
+__all__ = ["DATA_DIR", "RUN_FORMAT", "WORKLOAD_FORMAT", "as_kernel_result",
            "recorded_run", "recorded_runs", "recorded_workloads", "recording_pages",
            "replay_workload"]
 
@@ -137,11 +137,6 @@ def as_kernel_result(run: dict) -> dict:
 
 WORKLOAD_FORMAT = "zswapviz-kernel-workload/1"
 
-#: Workload steps the model does not reproduce: zsmalloc compaction
-#: (``zs_compact``) is not modelled.
-UNMODELLED_STEPS = ("compact",)
-
-
 def recorded_workloads() -> list[dict]:
     """Every recorded workload (``data/kernel/workloads/*.json``), sorted by name."""
     out = []
@@ -159,10 +154,9 @@ def replay_workload(workload: dict) -> list[dict]:
     ``store`` steps swap the region's pages out folio by folio (as
     :func:`zswapviz.simulate.simulate` does), ``free`` steps invalidate the
     listed pages' swap slots in order (``zswap_invalidate``, which frees
-    their zsmalloc objects), and ``compact`` steps call the model's
-    ``ZsPool.zs_compact()`` if it has one; today it has none, so they do
-    nothing (:data:`UNMODELLED_STEPS`). Each result holds the step's
-    recorded counter keys.
+    their zsmalloc objects), and ``compact`` steps run the pool shrinker
+    (``zs_pool_shrink``: ``zs_compact`` on every pool), as the recording's
+    ``drop_caches`` did. Each result holds the step's recorded counter keys.
     """
     import numpy as np
 
@@ -170,7 +164,7 @@ def replay_workload(workload: dict) -> list[dict]:
     from ..compress import get_compressor
     from ..model.folio import Folio, folio_order_for_pages
     from ..model.world import Params, World
-    from ..store import swap_writepage, zswap_invalidate
+    from ..store import swap_writepage, zs_pool_shrink, zswap_invalidate
     from .summary import model_kernel_for_release
 
     prov = workload["provenance"]
@@ -201,10 +195,7 @@ def replay_workload(workload: dict) -> list[dict]:
             for i in step["indices"]:
                 drive(zswap_invalidate(world, offsets[i]))
         elif step["op"] == "compact":
-            for pool in world.pools:
-                compact = getattr(pool.zs_pool, "zs_compact", None)
-                if compact is not None:  # once the model has zsmalloc compaction
-                    compact()
+            drive(zs_pool_shrink(world))
         stats = dict(world.stats)
         stats["pool_total_size"] = world.zswap_total_pages() * 4096
         out.append({"op": step["op"], **{k: stats.get(k, 0) for k in step["counters"]}})

@@ -24,10 +24,11 @@ What the doc's experiments (section 3, Linux 6.18.44) confirm: the class
 boundaries of 3.2 (for example 1240 objects of 1017 bytes take 320 pages,
 900 of 3625 bytes take 900), the empty-pool totals of 3.3 (4096 objects of
 2773 bytes take 2870 pages), and the store/free histories of 3.4, which only
-the allocation-order rules reproduce. Not modelled: compaction
-(``zs_compact``), deferred frees when ``trylock_zspage`` fails, concurrent
-stores racing on ``alloc_zspage``, and where inside a zspage an object sits
-(it does not affect page counts).
+the allocation-order rules reproduce. Compaction (``zs_compact``, which the
+pool shrinker runs) is modelled and matches the recorded free-and-refill
+workloads page for page. Not modelled: deferred frees when
+``trylock_zspage`` fails, concurrent stores racing on ``alloc_zspage``, and
+where inside a zspage an object sits (it does not affect page counts).
 
 >>> pool = ZsPool()
 >>> handle = pool.zs_malloc(1017)

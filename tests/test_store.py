@@ -1,10 +1,9 @@
 """Unit tests of the store path against the oracles of docs/kernel-facts.md section 11.
 
-One test (or one parametrised test) per applicable oracle: 1, 3-16, 17-26
-and 32. Oracles 2 (the 6.12 early large-folio bail-out) and 27-31 (the
-refs-before/after-publish design variants debated in review) belong to a
-later issue: the model has no 6.12 profile and no variant profiles yet, so
-they are not tested here.
+One test (or one parametrised test) per oracle of the store path: 1, 3-26
+and 32. Oracle 2 (the 6.12 early large-folio bail-out) and 27-31 (the
+refs-before/after-publish designs debated in review, the variant profiles
+and reference strategies) are tested in tests/test_variants.py.
 
 Every test builds a :class:`~zswapviz.model.world.World` (or a
 :class:`~zswapviz.scenario.Scenario`), drives the operation generators of

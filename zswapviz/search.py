@@ -172,3 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers()
     add_commands(sub)
     return _run(parser.parse_args(["search"] + (argv or [])))
+
+
+if __name__ == "__main__":
+    import sys
+
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except UsageError as e:
+        print(f"zswapviz: error: {e}", file=sys.stderr)
+        sys.exit(2)

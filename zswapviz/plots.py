@@ -35,6 +35,7 @@ from .model.zsmalloc import SizeClasses
 from .snapshot import CELL_STATES
 from .trace import Trace
 from .views.viewmodel import STATE_COLORS as _VM_COLORS
+from .views.viewmodel import rollback_note
 
 __all__ = [
     "EXPLORER_FIGSIZE",
@@ -596,18 +597,7 @@ def draw_rollback(ax, trace: Trace, current: int = 0) -> RollbackArtists:
     fails = trace.find(failed=True)
     for i in fails:
         ax.axvline(i, color=_FAIL, lw=1.2, ls="--")
-    if fails:
-        s = trace.steps[fails[0]]
-        where = "" if s.page is None else f", page {s.page}"
-        text = f"failure at step {s.index}: {s.fn}{where}"
-        others = [i for i in fails if trace.steps[i].page != s.page or trace.steps[i].operation_index != s.operation_index]
-        if others:
-            text += f" (and {len(others)} more)"
-        rb = trace.rollback_indices
-        text += f"\nrollback: steps {rb[0]}-{rb[-1]}" if rb else "\nno rollback step"
-    else:
-        text = "no failure: nothing was rolled back"
-    note = ax.text(0.01, 0.985, text, transform=ax.transAxes, va="top", fontsize=8, zorder=7)
+    note = ax.text(0.01, 0.985, rollback_note(trace, "\n"), transform=ax.transAxes, va="top", fontsize=8, zorder=7)
     ax.set_xlim(-0.5, max(n - 0.5, 0.5))
     # room above the pages for the note and below them for the legend
     ax.set_ylim(pages - 0.5 + max(1.5, pages * 0.3), -0.5 - max(1.5, pages * 0.22))

@@ -315,19 +315,22 @@ def _rollback(trace: Trace) -> dict:
         elif s.fn == "xa_erase":
             empty["step"].append(s.index)
             empty["page"].append(s.page)
+    return {"stores": stores, "undo": undo, "empty": empty, "note": rollback_note(trace)}
+
+
+def rollback_note(trace: Trace, sep: str = "; ") -> str:
+    """Say where a run first failed and which steps rolled it back (the rollback panel's note, in every renderer)."""
     fails = trace.find(failed=True)
-    if fails:
-        first = trace.steps[fails[0]]
-        where = "" if first.page is None else f", page {first.page}"
-        note = f"failure at step {first.index}: {first.fn}{where}"
-        others = [i for i in fails if trace.steps[i].page != first.page or trace.steps[i].operation_index != first.operation_index]
-        if others:
-            note += f" (and {len(others)} more)"
-        rb = trace.rollback_indices
-        note += f"; rollback: steps {rb[0]}-{rb[-1]}" if rb else "; no rollback step"
-    else:
-        note = "no failure: nothing was rolled back"
-    return {"stores": stores, "undo": undo, "empty": empty, "note": note}
+    if not fails:
+        return "no failure: nothing was rolled back"
+    first = trace.steps[fails[0]]
+    where = "" if first.page is None else f", page {first.page}"
+    note = f"failure at step {first.index}: {first.fn}{where}"
+    others = [i for i in fails if trace.steps[i].page != first.page or trace.steps[i].operation_index != first.operation_index]
+    if others:
+        note += f" (and {len(others)} more)"
+    rb = trace.rollback_indices
+    return note + sep + (f"rollback: steps {rb[0]}-{rb[-1]}" if rb else "no rollback step")
 
 
 def _runs(indices: list[int]) -> list[int]:

@@ -31,7 +31,7 @@ BASE_KEYS = {
     "zswpout", "pswpout", "zswpwb", "stored_pages", "pool_total_size",
     "stored_incompressible_pages", "pool_limit_hit", "reject_compress_poor",
     "reject_compress_fail", "reject_alloc_fail", "reject_kmemcache_fail",
-    "reject_reclaim_fail", "written_back_pages", "swpout_zero", "objcg_zswap_bytes",
+    "reject_reclaim_fail", "written_back_pages", "swpout_zero", "zswap_b",
     "pool_refs", "objcg_refs", "violations", "kernel", "compressor", "folio_pages", "folios",
 }
 
@@ -233,7 +233,7 @@ def test_issue_example_613(capsys, files):
     r = json_run(capsys, files, "--fail", "5:compress_fail", "--kernel", "6.13")
     assert r["kernel"] == "6.13"
     assert r["stored_pages"] == -5
-    assert r["objcg_zswap_bytes"] < 0
+    assert r["zswap_b"] < 0
     assert r["violations"]
     assert r["reject_compress_fail"] == 1
     assert r["zswpout"] == 0 and r["pswpout"] == 16
@@ -244,7 +244,7 @@ def test_issue_example_613(capsys, files):
 def test_issue_example_614(capsys, files):
     """The issue's example on 6.14: stored_pages and the charge are 0 and no violation."""
     r = json_run(capsys, files, "--fail", "5:compress_fail", "--kernel", "6.14")
-    assert r["stored_pages"] == 0 and r["objcg_zswap_bytes"] == 0
+    assert r["stored_pages"] == 0 and r["zswap_b"] == 0
     assert r["violations"] == []
     assert r["reject_compress_fail"] == 1 and r["pswpout"] == 16 and r["mthp_64kB_swpout"] == 1
 
@@ -255,7 +255,7 @@ def test_issue_example_618_stores_raw(capsys, files):
     assert r["stored_incompressible_pages"] == 1
     assert r["stored_pages"] == 16 and r["zswpout"] == 16 and r["mthp_64kB_zswpout"] == 1
     assert r["pswpout"] == 0 and r["reject_compress_fail"] == 0
-    assert r["objcg_zswap_bytes"] > PAGE_SIZE
+    assert r["zswap_b"] > PAGE_SIZE
     assert r["pool_refs"] == 16 and r["objcg_refs"] == 16
     assert r["violations"] == []
 
@@ -269,9 +269,9 @@ def test_issue_example_defaults_to_618(capsys, files):
 
 @pytest.mark.parametrize("kernel", ("6.13", "6.14", "6.18"))
 def test_root_cgroup(capsys, files, kernel):
-    """--root-cgroup: no objcg, so objcg_zswap_bytes and objcg_refs are 0."""
+    """--root-cgroup: no objcg, so zswap_b and objcg_refs are 0."""
     r = json_run(capsys, files, "--root-cgroup", "--kernel", kernel)
-    assert r["objcg_zswap_bytes"] == 0 and r["objcg_refs"] == 0
+    assert r["zswap_b"] == 0 and r["objcg_refs"] == 0
     assert r["stored_pages"] == 16 and r["pool_refs"] == 16
     assert r["violations"] == []
 
@@ -330,7 +330,7 @@ def test_simulate_agrees_with_recorded_trace(capsys, tmp_path, kind, size, extra
                      root_cgroup="--root-cgroup" in extra, total_ram_pages=cli.machine_total_ram_pages()).run()
     led = ledger(trace)
     stats = trace.world.stats
-    for key in ("stored_pages", "zswpout", "pswpout", "pool_refs", "objcg_refs", "objcg_zswap_bytes",
+    for key in ("stored_pages", "zswpout", "pswpout", "pool_refs", "objcg_refs", "zswap_b",
                 "pool_total_size"):
         assert r[key] == led[key], key
     for key in ("stored_incompressible_pages", "swpout_zero", "reject_compress_poor", "reject_compress_fail",

@@ -216,8 +216,8 @@ def test_ledger_series_ends_at_the_final_ledger(traces):
         assert series["stored_pages"][-1] == final["stored_pages"]
         assert series["pool_refs"][-1] == final["pool_refs"]
         assert series["objcg_refs"][-1] == final["objcg_refs"]
-        assert series["charged_bytes"][-1] == final["objcg_zswap_bytes"]
-    assert ledger_series(traces["bug-6.13"])["charged_bytes"][-1] < 0
+        assert series["zswap_b"][-1] == final["objcg_zswap_bytes"]
+    assert ledger_series(traces["bug-6.13"])["zswap_b"][-1] < 0
 
 
 def test_refcount_panel_marks_the_current_step(traces):
@@ -249,7 +249,7 @@ def test_counters_frame_has_fixed_rows_and_changes(traces):
     charge = next(s.index for s in trace.steps if s.fn == "obj_cgroup_charge_zswap")
     df = counters_frame(trace, charge)
     assert list(df.index) == list(counters_frame(trace, 0).index)
-    assert df.loc["objcg_zswap_bytes", "change"] == trace.steps[charge].arg
+    assert df.loc["zswap_b", "change"] == trace.steps[charge].arg
     assert df.loc["stored_pages", "change"] == 0
     assert (counters_frame(trace, 0)["value"] == 0).sum() > 10
 

@@ -248,7 +248,7 @@ def test_compare_variants_table():
     ok = dict(zip(zip(df.kernel, df.refs), df.ok))
     assert ok[("6.14", "per-page")] and ok[("6.18", "batch-before")]
     assert not ok[("6.13", "per-page")] and not ok[("6.18", "batch-after")]
-    assert {"stored_pages", "pool_refs", "objcg_zswap_bytes", "violations", "outcome"} <= set(df.columns)
+    assert {"stored_pages", "pool_refs", "zswap_b", "violations", "outcome"} <= set(df.columns)
 
 
 def test_issue_example_on_the_command_line(tmp_path):
@@ -263,8 +263,8 @@ def test_issue_example_on_the_command_line(tmp_path):
                             "--folio-size", "64K", "--kernel", kernel, "--fail", "5:compress_fail", "--json"],
                            capture_output=True, text=True, cwd=ROOT, check=True)
         out[kernel] = json.loads(r.stdout)
-    assert out["6.13"]["stored_pages"] == -5 and out["6.13"]["objcg_zswap_bytes"] < 0 and out["6.13"]["violations"]
-    assert out["6.14"]["stored_pages"] == 0 and out["6.14"]["objcg_zswap_bytes"] == 0 and out["6.14"]["violations"] == []
+    assert out["6.13"]["stored_pages"] == -5 and out["6.13"]["zswap_b"] < 0 and out["6.13"]["violations"]
+    assert out["6.14"]["stored_pages"] == 0 and out["6.14"]["zswap_b"] == 0 and out["6.14"]["violations"] == []
 
 
 def test_unmerged_series_is_labelled_everywhere(tmp_path, capsys):

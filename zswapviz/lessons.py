@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
+from .ledger import LEDGER_NUMBERS, OLD_NAMES, ledger
 from .scenario import SCENARIO_DIR, Scenario, _show, load_scenario, read_json_file
 from .trace import Trace
 from .resources import data_path
@@ -90,10 +91,8 @@ __all__ = [
 #: Where the built-in lesson files live.
 LESSON_DIR = data_path("lessons")
 
-#: The ledger shown at every step, in display order (names as in
-#: :func:`zswapviz.scenario.ledger`).
-LEDGER_KEYS = ("stored_pages", "entries_in_trees", "pool_refs", "objcg_refs", "objcg_zswap_bytes",
-               "memcg_zswapped", "pool_total_size", "lru", "zswpout", "pswpout")
+#: The ledger shown at every step, in display order (zswapviz.ledger.Ledger's numbers).
+LEDGER_KEYS = LEDGER_NUMBERS
 
 #: Named steps a stop can point at with ``"at": NAME``.
 MARKS = ("start", "failure", "first_rollback", "last_rollback", "end")
@@ -113,23 +112,9 @@ CLAIM_KEYS = ("fn", "page", "arg", "phase", "failed", "steps", "result", "result
 
 
 def snapshot_ledger(snapshot) -> dict:
-    """The ledger at one step: refs held, charge, entries and counters.
-
-    The names and meanings are those of :func:`zswapviz.scenario.ledger`
-    (references exclude each pool's and the objcg's base reference), plus
-    every counter of the snapshot's ``stats``.
-    """
-    m = snapshot.memcg[0] if snapshot.memcg else None
-    out = {
-        "stored_pages": snapshot.stats["stored_pages"],
-        "entries_in_trees": snapshot.nr_entries,
-        "pool_refs": sum(refcount - (0 if dead else 1) for _name, refcount, dead, _rel, _pages in snapshot.pools),
-        "objcg_refs": (m[1] - 1) if m else 0,
-        "objcg_zswap_bytes": m[2] if m else 0,
-        "memcg_zswapped": m[3] if m else 0,
-        "pool_total_size": snapshot.total_pages * 4096,
-        "lru": snapshot.lru_len,
-    }
+    """The ledger's numbers at one step (zswapviz.ledger.ledger), then every counter of its ``stats``."""
+    led = ledger(snapshot)
+    out = {key: led[key] for key in LEDGER_NUMBERS}
     for key, value in snapshot.stats.items():
         out.setdefault(key, value)
     return out
@@ -432,6 +417,7 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
     if not isinstance(expect, dict):
         raise UsageError(f"{name}: field 'expect' must map ledger names to values, e.g. {{\"stored_pages\": 0}}")
     have = claim_values(trace, step)
+    _old_names(have, expect)
     for key, value in expect.items():
         if key not in have:
             raise UsageError(f"{name}: field 'expect': unknown ledger name {_show(key)}; accepted: {', '.join(have)}")
@@ -455,6 +441,13 @@ def _stop(raw, number: int, traces: dict, where: str) -> Stop:
     return Stop(number=number, step=step, note=raw["note"], title=raw.get("title", ""), question=question,
                 answer=answer, variant=variant, expect=dict(expect), at=raw["at"],
                 answer_check=check, sources=tuple(sources))
+
+
+def _old_names(have: dict, expect: dict) -> None:
+    """Let *expect* name ledger values by their old names (zswapviz.ledger.OLD_NAMES) too."""
+    for key in expect:
+        if key in OLD_NAMES and OLD_NAMES[key] in have:
+            have[key] = have[OLD_NAMES[key]]
 
 
 def claim_values(trace: Trace, step: int) -> dict:
@@ -513,6 +506,7 @@ def check_claim(claim: dict, traces: dict | None = None, where: str = "claim") -
     if step is None:
         raise UsageError(f"{where}: 'at' {json.dumps(at)} matches no step of the trace ({len(trace)} steps)")
     have = claim_values(trace, step)
+    _old_names(have, expect)
     for key, value in expect.items():
         if key.startswith("count:"):
             fn = key[len("count:"):]

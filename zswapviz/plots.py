@@ -31,6 +31,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
 
 from .constants import PAGE_SIZE
+from .ledger import LEDGER_NUMBERS, OLD_NAMES, ledger
 from .model.zsmalloc import SizeClasses
 from .snapshot import CELL_STATES
 from .trace import Trace
@@ -384,41 +385,32 @@ def draw_sizes(ax, trace: Trace, current: int = 0) -> SizesArtists:
 
 
 def ledger_series(trace: Trace) -> dict[str, np.ndarray]:
-    """The ledger after every step: refs held beyond the base refs, charge, stored pages.
+    """The ledger (zswapviz.ledger.Ledger) after every step, one array per number.
 
-    Keys: ``pool_refs`` (all pools), ``objcg_refs``, ``charged_bytes``
-    (the cgroup's zswap charge), ``stored_pages``, ``pool_total_pages``.
+    Keys: the ledger's numbers (``pool_refs``, ``objcg_refs``, ``zswap_b``,
+    ``stored_pages`` ...), plus ``pool_total_pages`` (pool_total_size in pages).
     """
     n = len(trace)
-    out = {k: np.zeros(n) for k in ("pool_refs", "objcg_refs", "charged_bytes", "stored_pages", "pool_total_pages")}
+    out = {k: np.zeros(n) for k in LEDGER_NUMBERS}
     for k, snap in enumerate(trace.snapshots):
-        out["pool_refs"][k] = sum(p[1] - (0 if p[2] else 1) for p in snap.pools)
-        if snap.memcg:
-            out["objcg_refs"][k] = snap.memcg[0][1] - 1
-            out["charged_bytes"][k] = snap.memcg[0][2]
-        out["stored_pages"][k] = snap.stats["stored_pages"]
-        out["pool_total_pages"][k] = snap.total_pages
+        led = ledger(snap)
+        for key in LEDGER_NUMBERS:
+            out[key][k] = led[key]
+    out["pool_total_pages"] = out["pool_total_size"] / PAGE_SIZE
     return out
 
 
-def draw_ledger(ax, trace: Trace, keys=("stored_pages", "pool_refs", "objcg_refs", "objcg_zswap_kib"),
+def draw_ledger(ax, trace: Trace, keys=("stored_pages", "pool_refs", "objcg_refs", "zswap_kib"),
                 current: int | None = None, label_prefix: str = ""):
-    """Draw the ledger over steps; return the lines (one per key) and the marker."""
-    series = {key: [] for key in keys}
-    for snap in trace.snapshots:
-        pool = snap.pools[-1][1] - (0 if snap.pools[-1][2] else 1) if snap.pools else 0
-        m = snap.memcg[0] if snap.memcg else (None, 1, 0, 0, 0)
-        values = {
-            "stored_pages": snap.stats["stored_pages"],
-            "pool_refs": pool,
-            "objcg_refs": m[1] - 1,
-            "objcg_zswap_kib": m[2] / 1024,
-            "memcg_zswapped": m[3],
-            "lru": snap.lru_len,
-        }
-        for key in keys:
-            series[key].append(values[key])
-    lines = [ax.step(range(len(trace)), series[k], where="post", label=label_prefix + k)[0] for k in keys]
+    """Draw ledger numbers over steps; return the lines (one per key) and the marker.
+
+    *keys* are Ledger names (old names read too), or ``zswap_kib``: zswap_b in KiB.
+    """
+    series = ledger_series(trace)
+    series["zswap_kib"] = series["zswap_b"] / 1024
+    names = {"objcg_zswap_kib": "zswap_kib", **OLD_NAMES}
+    lines = [ax.step(range(len(trace)), series[names.get(k, k)], where="post", label=label_prefix + k)[0]
+             for k in keys]
     ax.axhline(0, color="grey", lw=0.5)
     ax.set_xlabel("step")
     marker = ax.axvline(current if current is not None else -1, color="black", lw=1)
@@ -463,7 +455,7 @@ class LedgerArtists:
         if len(s["stored_pages"]):
             self.values.set_text(
                 f"stored_pages {s['stored_pages'][k]:.0f} · pool refs {s['pool_refs'][k]:.0f} · "
-                f"objcg refs {s['objcg_refs'][k]:.0f} · charged {s['charged_bytes'][k]:.0f} B")
+                f"objcg refs {s['objcg_refs'][k]:.0f} · zswap_b {s['zswap_b'][k]:.0f} B")
 
 
 def draw_refcounts(ax, trace: Trace, current: int = 0) -> LedgerArtists:
@@ -481,8 +473,8 @@ def draw_refcounts(ax, trace: Trace, current: int = 0) -> LedgerArtists:
     for key, color in colors.items():
         lines[key] = ax.step(x, series[key], where="post", color=color, lw=1.5, label=key.replace("_", " "))[0]
     twin = ax.twinx()
-    lines["charged_bytes"] = twin.step(x, series["charged_bytes"] / 1024, where="post", color="#fb8c00",
-                                       lw=1.5, ls="--", label="charged (KiB, right)")[0]
+    lines["zswap_b"] = twin.step(x, series["zswap_b"] / 1024, where="post", color="#fb8c00",
+                                 lw=1.5, ls="--", label="zswap_b charged (KiB, right)")[0]
     ax.axhline(0, color="grey", lw=0.6)
     for i in trace.find(failed=True):
         ax.axvline(i, color=_FAIL, lw=1, ls="--")
@@ -495,7 +487,7 @@ def draw_refcounts(ax, trace: Trace, current: int = 0) -> LedgerArtists:
     # the right axis (KiB) puts its zero level with the left one's, and its data under the same top
     zero = (0 - ylo) / (yhi - ylo)
     top = (hi + pad - ylo) / (yhi - ylo)
-    clo, chi = (series["charged_bytes"].min() / 1024, series["charged_bytes"].max() / 1024) if n else (0.0, 1.0)
+    clo, chi = (series["zswap_b"].min() / 1024, series["zswap_b"].max() / 1024) if n else (0.0, 1.0)
     span = max(1.0, -clo / zero if clo < 0 and zero > 0 else 0.0, chi / (top - zero) if chi > 0 and top > zero else 0.0)
     twin.set_ylim(-zero * span, (1 - zero) * span)
     ax.set_xlim(-0.5, max(n - 0.5, 0.5))

@@ -31,6 +31,7 @@ from .constants import (
 )
 from .errors import UsageError
 from .faults import FAULT_KINDS, Faults
+from .ledger import ledger
 from .model.folio import Folio, folio_order_for_pages
 from .model.memcg import MemCgroup
 from .model.world import Params, World
@@ -515,28 +516,3 @@ def read_json_file(path: str | os.PathLike, what: str):
         raise UsageError(f"{what} file {str(path)!r} is not usable JSON: {str(e).split(';')[0]}") from None
     except RecursionError:
         raise UsageError(f"{what} file {str(path)!r} is nested too deeply to be a {what}") from None
-
-
-def ledger(trace: Trace) -> dict:
-    """The final ledger: refs held, charge, stored pages and the key counters."""
-    world = trace.world
-    s = world.stats
-    m = world.memcg
-    pool = world.zswap_pool_current()
-    out = {
-        "stored_pages": s["stored_pages"],
-        "entries_in_trees": len(world.trees),
-        "pool_refs": sum(p.refcount - (0 if p.dead else 1) for p in world.pools),
-        "objcg_refs": (m.objcg_refs - 1) if m else 0,
-        "objcg_zswap_bytes": m.zswap_b if m else 0,
-        "memcg_zswapped": m.zswapped if m else 0,
-        "pool_total_size": world.zswap_total_pages() * 4096,
-        "zswpout": s["zswpout"],
-        "pswpout": s["pswpout"],
-        "lru": world.lru_len(),
-        "current_pool": pool.name if pool else None,
-    }
-    for k, v in s.items():
-        if k.startswith("reject_") and v:
-            out[k] = v
-    return out

@@ -25,6 +25,7 @@ from .constants import (
 )
 from .errors import UsageError
 from .faults import Faults
+from .ledger import ledger
 from .model.folio import Folio, folio_order_for_pages
 from .model.stats import mthp_key
 from .model.validate import check_world
@@ -40,7 +41,7 @@ SUMMARY_KEYS = (
     "stored_incompressible_pages", "pool_limit_hit", "reject_compress_poor",
     "reject_compress_fail", "reject_alloc_fail", "reject_kmemcache_fail",
     "reject_reclaim_fail", "written_back_pages", "swpout_zero",
-    "objcg_zswap_bytes", "pool_refs", "objcg_refs", "violations",
+    "zswap_b", "pool_refs", "objcg_refs", "violations",
 )
 
 _CHUNK = 8192
@@ -54,12 +55,9 @@ def summarize(world: World, folio_pages: int, folios: int) -> dict:
     if order:
         out[mthp_key(order, "zswpout")] = s[mthp_key(order, "zswpout")]
         out[mthp_key(order, "swpout")] = s[mthp_key(order, "swpout")]
-    out["pool_total_size"] = world.zswap_total_pages() * PAGE_SIZE
-    m = world.memcg
-    out["objcg_zswap_bytes"] = m.zswap_b if m is not None else 0
-    # References held at the end, base refs excluded
-    out["pool_refs"] = sum(p.refcount - (0 if p.dead else 1) for p in world.pools)
-    out["objcg_refs"] = m.objcg_refs - 1 if m is not None else 0
+    led = ledger(world)
+    for key in ("pool_total_size", "zswap_b", "pool_refs", "objcg_refs"):
+        out[key] = led[key]
     out["violations"] = list(world.violations)
     out["kernel"] = world.profile.name
     out["compressor"] = world.params.compressor

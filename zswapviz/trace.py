@@ -202,20 +202,18 @@ class Trace:
         return "\n".join(lines)
 
     def to_dataframe(self):
-        """One row per step with its counters after it (needs pandas)."""
+        """One row per step: the step, then the ledger's numbers after it (needs pandas)."""
         import pandas as pd
+
+        from .ledger import LEDGER_NUMBERS, ledger
 
         rows = []
         for s, snap in self:
-            pool_refs = snap.pools[-1].refcount if snap.pools else 0
-            memcg = snap.memcg[0] if snap.memcg else None
+            led = ledger(snap)
             rows.append({
                 "step": s.index, "actor": s.actor, "operation_index": s.operation_index, "fn": s.fn, "page": s.page,
                 "offset": s.offset, "phase": str(s.phase), "arg": s.arg, "text": s.text,
-                "stored_pages": snap.stats["stored_pages"],
-                "pool_refs": pool_refs, "objcg_refs": memcg.objcg_refs if memcg else 0,
-                "objcg_zswap_bytes": memcg.zswap_b if memcg else 0,
-                "pool_total_size": snap.pool_total_size, "lru": snap.lru_len,
+                **{key: led[key] for key in LEDGER_NUMBERS},
                 "violations": len(snap.violations),
             })
         return pd.DataFrame(rows)

@@ -37,7 +37,7 @@ PAGE_SIZE = 4096
 #: ``simulate --json`` keys the kernel does not expose globally: the memcg
 #: charge and the reference counts are internal, the violations are the
 #: model's own invariant checks.
-MODEL_ONLY_KEYS = ("objcg_zswap_bytes", "pool_refs", "objcg_refs", "violations")
+MODEL_ONLY_KEYS = ("zswap_b", "pool_refs", "objcg_refs", "violations")
 
 
 def exposed_keys(folio_pages: int) -> list[str]:

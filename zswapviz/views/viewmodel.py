@@ -78,10 +78,10 @@ COUNTER_ROWS = (
     ("entries_in_trees", "entries in the xarrays"),
     ("pool_refs", "pool refs beyond the base ref"),
     ("objcg_refs", "objcg refs beyond the base ref"),
-    ("objcg_zswap_bytes", "memory.zswap.current of the cgroup (bytes)"),
-    ("memcg_zswapped", "memory.stat zswapped of the cgroup (pages)"),
+    ("zswap_b", "MEMCG_ZSWAP_B: memory.zswap.current of the cgroup (bytes)"),
+    ("zswapped", "MEMCG_ZSWAPPED: memory.stat zswapped of the cgroup (pages)"),
     ("pool_total_size", "zspage pages x 4096 (debugfs)"),
-    ("lru", "entries on the LRU"),
+    ("lru_len", "entries on the LRU"),
     ("zswpout", "pages stored (vmstat)"),
     ("pswpout", "pages written to the swap device"),
     ("swpout_zero", "pages of all-zero folios"),
@@ -96,7 +96,7 @@ COUNTER_ROWS = (
 )
 #: The refs/charge panel: left axis counts, right axis the charge.
 CHART_LEFT = ("stored_pages", "pool_refs", "objcg_refs")
-CHART_RIGHT = "objcg_zswap_bytes"
+CHART_RIGHT = "zswap_b"
 
 _CLASSES = SizeClasses()
 _FINAL_STATE = {"__swap_writepage": "disk", "folio_mark_dirty": "memory"}

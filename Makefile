@@ -22,7 +22,9 @@ app: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m zswapviz demo
 
+# The linter first (ruff, configured in pyproject.toml), then every test.
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 # Speed and memory figures, each measured in one run (tests never time anything).

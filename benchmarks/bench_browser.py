@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from browser_util import launch_chromium, sync_playwright
-from lab_util import start_lab, wait_kernel_idle
+from browser_util import launch_chromium, sync_playwright  # noqa: E402 (after the sys.path line above)
+from lab_util import start_lab, wait_kernel_idle  # noqa: E402
 
 SCENARIO = "thp-2m"
 CLICKS = 80

@@ -19,15 +19,16 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from kernel_util import need_lab, say_why_live_tests_skip  # noqa: E402,F401
+
 from zswapviz.cli import main  # noqa: E402
 from zswapviz.kernel import as_kernel_result, labrun, recorded_run  # noqa: E402
 from zswapviz.kernel import lab as kernel_lab  # noqa: E402
 from zswapviz.kernel import summary as kernel_summary_module  # noqa: E402
-from zswapviz.kernel.lab import lab_problem, settled_snapshot  # noqa: E402
+from zswapviz.kernel.lab import settled_snapshot  # noqa: E402
 from zswapviz.kernel.realfiles import load_realfiles  # noqa: E402
 from zswapviz.pages import make_pages  # noqa: E402
 from zswapviz.simulate import SUMMARY_KEYS  # noqa: E402
-from kernel_util import need_lab, say_why_live_tests_skip  # noqa: E402,F401
 
 #: Keys ``lab run --json`` adds to the simulator's counter keys.
 RUN_KEYS = {"kernel", "kernel_release", "compressor", "folio_pages", "folios", "pages", "MemTotal",

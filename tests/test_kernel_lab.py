@@ -18,11 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from kernel_util import need_lab, say_why_live_tests_skip  # noqa: E402,F401
+
 from zswapviz.errors import UsageError  # noqa: E402
 from zswapviz.kernel import KernelLab, lab, read_counters, system_snapshot, zram  # noqa: E402
 from zswapviz.kernel.lab import HOOK_ENV, lab_problem, settled_snapshot  # noqa: E402
 from zswapviz.pages import make_pages  # noqa: E402
-from kernel_util import need_lab, say_why_live_tests_skip  # noqa: E402,F401
 
 
 def ours(snapshot: dict) -> list[str]:

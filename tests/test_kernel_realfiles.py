@@ -21,13 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from kernel_util import say_why_live_tests_skip  # noqa: E402,F401
+
 from zswapviz.kernel import as_kernel_result, differences, model_run  # noqa: E402
 from zswapviz.kernel.lab import lab_problem  # noqa: E402
-from zswapviz.kernel.realfiles import (PAGES_DIR, REALFILES_PAGES,  # noqa: E402
-                                       build_page_file, load_realfiles)
+from zswapviz.kernel.realfiles import PAGES_DIR, REALFILES_PAGES, build_page_file, load_realfiles  # noqa: E402
 from zswapviz.kernel.recorded import DATA_DIR, recording_pages  # noqa: E402
-
-from kernel_util import say_why_live_tests_skip  # noqa: E402,F401
 
 RUN_DIR = DATA_DIR / "realfiles"
 RUNS = sorted(RUN_DIR.glob("*.json"))

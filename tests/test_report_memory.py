@@ -15,8 +15,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from zswapviz import Scenario, load_scenario  # noqa: E402
-from zswapviz.snapshot import CELL_STATES  # noqa: E402
 from zswapviz.plots import occupancy_raster  # noqa: E402
+from zswapviz.snapshot import CELL_STATES  # noqa: E402
 
 CODE = {s: i for i, s in enumerate(CELL_STATES)}
 

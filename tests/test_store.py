@@ -13,8 +13,6 @@ counters, the trees, the LRU and the ledgers afterwards.
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 
 from zswapviz.actions import Operation

@@ -1,9 +1,9 @@
 """The review debate, runnable: kernel profiles, reference strategies, interleavings."""
 
 import json
-from dataclasses import replace
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest

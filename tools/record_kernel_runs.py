@@ -34,12 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from zswapviz.errors import UsageError  # noqa: E402
-from zswapviz.kernel import (KernelLab, lab_problem, read_counters,  # noqa: E402
-                             zram_compressed_lengths, zram_problem)
+from zswapviz.kernel import KernelLab, lab_problem, read_counters, zram_compressed_lengths, zram_problem  # noqa: E402
 from zswapviz.kernel.lab import SWAP_PRIORITY, recover  # noqa: E402
 from zswapviz.kernel.labrun import memcg_of_process  # noqa: E402
-from zswapviz.kernel.realfiles import (REALFILES_NAME, build_page_file,  # noqa: E402
-                                       load_page_file, write_page_file)
+from zswapviz.kernel.realfiles import REALFILES_NAME, build_page_file, load_page_file, write_page_file  # noqa: E402
 from zswapviz.kernel.zram import HUGE_CLASS_SIZE  # noqa: E402
 from zswapviz.pages import PAGE_SIZE, make_pages, split_pages  # noqa: E402
 

@@ -64,9 +64,9 @@ from pathlib import Path
 
 from .errors import UsageError
 from .ledger import LEDGER_NUMBERS, OLD_NAMES, ledger
+from .resources import data_path
 from .scenario import SCENARIO_DIR, Scenario, _show, load_scenario, read_json_file
 from .trace import Trace
-from .resources import data_path
 
 __all__ = [
     "CLAIM_KEYS",

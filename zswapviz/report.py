@@ -4,5 +4,5 @@ The code lives in :mod:`zswapviz.views.report`; ``from zswapviz.report
 import export_html`` and ``python -m zswapviz report ...`` keep working.
 """
 
-from .views.report import *
+from .views.report import *  # noqa: F403 (the old module re-exports the report package)
 from .views.report import __all__  # noqa: F401

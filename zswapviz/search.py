@@ -21,8 +21,8 @@ from .errors import UsageError
 from .faults import FAULT_KINDS
 from .interleave import ACTORS
 from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
-from .scenario import Scenario
 from .resources import data_path
+from .scenario import Scenario
 
 __all__ = ["COUNTEREXAMPLE_DIR", "add_commands", "expected_broken", "find_counterexample",
            "save_counterexample", "variants"]

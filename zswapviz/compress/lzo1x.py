@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import get_num_threads, njit, prange
+
 # numba's own count-trailing-zeros intrinsic (cttz), as used by its int helpers.
 from numba.cpython.unsafe.numbers import trailing_zeros
 

@@ -24,8 +24,14 @@ from .compare import compare_results, differences, format_comparison, plot_compa
 from .counters import delta, read_counters
 from .lab import KernelLab, lab_problem, system_snapshot
 from .labrun import lab_refusal, lab_run, memcg_of_process, model_run
-from .recorded import (as_kernel_result, recorded_run, recorded_runs, recorded_workloads,
-                       recording_pages, replay_workload)
+from .recorded import (
+                       as_kernel_result,
+                       recorded_run,
+                       recorded_runs,
+                       recorded_workloads,
+                       recording_pages,
+                       replay_workload,
+)
 from .summary import format_kernel_summary, kernel_summary, model_kernel_for_release
 from .zram import zram_compressed_lengths, zram_problem
 

@@ -19,7 +19,6 @@ stderr, nothing on stdout, exit 2, nothing changed.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -162,11 +161,10 @@ def _compare(args) -> int:
     model = model_run(data, kernel)
     diff = differences(kernel, model)
     if args.plot is not None:
-        from .compare import plot_comparison
-
         import io
 
         from ..outputs import write_output
+        from .compare import plot_comparison
 
         buf = io.BytesIO()
         fmt = os.path.splitext(args.plot)[1].lower().lstrip(".")

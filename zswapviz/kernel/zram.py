@@ -32,8 +32,18 @@ import mmap
 import os
 
 from ..errors import UsageError
-from .lab import _drop_journal, exclusive, is_root, signals_blocked
-from .lab import _choice, _not_asked, _read, _save_journal, _write, live_allowed
+from .lab import (
+    _choice,
+    _drop_journal,
+    _not_asked,
+    _read,
+    _save_journal,
+    _write,
+    exclusive,
+    is_root,
+    live_allowed,
+    signals_blocked,
+)
 
 __all__ = [
     "HUGE_CLASS_SIZE",

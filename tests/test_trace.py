@@ -24,6 +24,7 @@ from zswapviz.model.folio import Folio
 from zswapviz.model.memcg import MemCgroup
 from zswapviz.model.world import Params, World
 from zswapviz.pages import make_pages, split_pages
+from zswapviz.ledger import file_block
 from zswapviz.scenario import Scenario, ledger
 from zswapviz.snapshot import CELL_STATES
 from zswapviz.store import (
@@ -96,7 +97,7 @@ def render(trace: Trace) -> str:
         "",
         "ledger:",
     ]
-    lines += [f"  {k:22s} {v}" for k, v in ledger(trace).items()]
+    lines += [f"  {k:22s} {v}" for k, v in {**ledger(trace), **file_block(trace)}.items()]
     lines.append("violations:")
     lines += [f"  - {v}" for v in trace.world.violations] or ["  none"]
     return "\n".join(lines) + "\n"

@@ -241,6 +241,7 @@ def _notebooks(args) -> int:
 def _demo(args) -> int:
     from .compress import get_compressor
     from .profiles import get_profile
+    from .ledger import file_block
     from .scenario import ledger, load_scenario
 
     get_profile(args.kernel)
@@ -257,7 +258,7 @@ def _demo(args) -> int:
     print(trace.to_text(source=args.source))
     print()
     print("Final ledger:")
-    for key, value in ledger(trace).items():
+    for key, value in {**ledger(trace), **file_block(trace)}.items():
         print(f"  {key:22s} {value}")
     violations = trace.world.violations
     print()

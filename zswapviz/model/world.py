@@ -63,7 +63,7 @@ class World:
         self.profile = get_profile(kernel)
         self.params = params or Params()
         # All counters a user can read, keyed by kernel name
-        self.stats = new_stats()
+        self.stats = new_stats(self.profile)
         # The offsets the containers below changed (off until a recorder starts it)
         self.changes = ChangeLog()
         # zswap_trees[0]: the xarrays of the one swap device

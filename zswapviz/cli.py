@@ -130,7 +130,8 @@ def _build_parser() -> _Parser:
 #: Modules that add subcommands: each has ``add_commands(subparsers)`` that
 #: adds parsers whose ``func`` default takes the parsed args and returns an
 #: exit status. A module not (yet) present is skipped.
-_COMMAND_MODULES = ("zswapviz.search", "zswapviz.report", "zswapviz.kernel.cli", "zswapviz.listings")
+_COMMAND_MODULES = ("zswapviz.search", "zswapviz.report", "zswapviz.kernel.cli", "zswapviz.listings",
+                    "zswapviz.explain")
 
 
 def _add_module_commands(sub) -> None:

@@ -28,7 +28,7 @@ def test_no_project_file_points_outside_the_project():
     out = subprocess.run(["git", "grep", "-n", "-I", "-e", "shared/docs", "-e", "../shared",
                           "-e", "zsmalloc-and-lzo.md", "-e", "shared documents", "--", ".",
                           ":!tests/test_truth.py"],
-                         cwd=ROOT, capture_output=True, text=True)
+                         cwd=ROOT, capture_output=True, text=True, check=False)
     if out.returncode not in (0, 1):
         pytest.skip("not a git checkout")
     assert out.stdout == ""

@@ -34,6 +34,7 @@ import weakref
 
 from ..constants import errno_name
 from ..lessons import LEDGER_KEYS, snapshot_ledger
+from ..model.stats import new_stats
 from ..model.zsmalloc import SizeClasses
 from ..snapshot import CELL_STATES
 from ..trace import Trace
@@ -104,6 +105,8 @@ CHART_LEFT = ("stored_pages", "pool_refs", "objcg_refs")
 CHART_RIGHT = "zswap_b"
 
 _CLASSES = SizeClasses()
+#: Every counter any release has: a row named after one shows only where the release has it.
+_STATS_KEYS = frozenset(new_stats())
 _FINAL_STATE = {"__swap_writepage": "disk", "folio_mark_dirty": "memory"}
 _OK_TEXT = "all invariants hold (checked after each operation)"
 _LENGTH_FNS = {"crypto_acomp_compress", "zs_malloc", "zpool_malloc", "obj_cgroup_charge_zswap", "xa_erase",
@@ -449,7 +452,9 @@ def view_model(trace: Trace, label: str = "") -> dict:
                   "calls": calls.items, "failed": failed},
         "cells": {"initial": initial, "changes": changes},
         "values": _values(trace),
-        "counters": [[k, meaning] for k, meaning in COUNTER_ROWS],
+        # a counter the release lacks (zswapviz.profiles.COUNTER_SINCE) has no row
+        "counters": [[k, meaning] for k, meaning in COUNTER_ROWS if k in trace.snapshots[0].stats
+                     or k not in _STATS_KEYS],
         "chart": {"left": list(CHART_LEFT), "right": CHART_RIGHT},
         "sizes": _sizes(trace),
         "rollback": _rollback(trace),

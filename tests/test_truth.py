@@ -445,6 +445,10 @@ def test_compressor_switch_same_resurrect_and_names():
     assert "zswap_pool_create" not in [s.fn for s in trace.steps]
     assert world.zswap_pool_current().name == "zswap1" and not world.zswap_pool_current().dead
     assert world.violations == []
+    # the one ledger names the resurrected pool as current, from the world, the snapshot and the trace
+    from zswapviz.ledger import ledger
+    assert ledger(world).current_pool == ledger(trace).current_pool == "zswap1"
+    assert ledger(trace.snapshots[-1]).current_pool == "zswap1"
     # entries of the resurrected pool are freed normally; its base ref stays
     from zswapviz.store import zswap_invalidate
     for i in range(4):

@@ -335,7 +335,8 @@ def test_simulate_agrees_with_recorded_trace(capsys, tmp_path, kind, size, extra
         assert r[key] == led[key], key
     for key in ("stored_incompressible_pages", "swpout_zero", "reject_compress_poor", "reject_compress_fail",
                 "reject_alloc_fail", "reject_kmemcache_fail"):
-        assert r[key] == stats[key], key
+        # a counter the release lacks is in neither (zswapviz.profiles.COUNTER_SINCE)
+        assert r.get(key) == stats.get(key), key
     assert r["violations"] == trace.world.violations
 
 

@@ -236,8 +236,10 @@ def test_snapshot_ledger_at_the_last_step_is_the_final_ledger(name):
     trace = resolve_scenario(name).run()
     final = ledger(trace)
     at_end = snapshot_ledger(trace.snapshots[-1])
+    # text values stay in the final ledger only: the pool's name, the kernel warnings
+    # due, and debugfs stored_pages as %llu prints it (2^64 - k is not exact in JSON)
     for key, value in final.items():
-        if key != "current_pool":
+        if key not in ("current_pool", "kernel_warnings", "debugfs stored_pages"):
             assert at_end[key] == value, key
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from zswapviz.actions import PHASES
 from zswapviz.faults import Faults
+from zswapviz.ledger import file_block
 from zswapviz.model.folio import Folio
 from zswapviz.model.memcg import MemCgroup
 from zswapviz.model.world import Params, World
@@ -76,7 +77,9 @@ KERNEL_FNS = {
     "obj_cgroup_put", "queue_work(shrink_wq)", "xa_erase", "count_mthp_stat",
     "folio_mark_dirty", "__swap_writepage", "shrink_memcg_cb", "__read_swap_cache_async",
     "xa_cmpxchg", "zswap_decompress", "list_lru_walk_one", "xa_load", "count_vm_event",
-    "zswap_load", "zswap_pool_create", "percpu_ref_kill",
+    "zswap_load", "zswap_pool_create", "percpu_ref_kill", "folio_mark_uptodate", "page_counter_cancel",
+    "zswap_compressor_switch", "zswap_pool_find_get", "percpu_ref_resurrect", "atomic_inc(zswap_stored_pages)",
+    "count_objcg_event",
 }
 
 
@@ -96,7 +99,7 @@ def render(trace: Trace) -> str:
         "",
         "ledger:",
     ]
-    lines += [f"  {k:22s} {v}" for k, v in ledger(trace).items()]
+    lines += [f"  {k:22s} {v}" for k, v in {**ledger(trace), **file_block(trace)}.items()]
     lines.append("violations:")
     lines += [f"  - {v}" for v in trace.world.violations] or ["  none"]
     return "\n".join(lines) + "\n"
@@ -401,6 +404,18 @@ def _many_traces() -> list[Trace]:
     traces.append(record(world, ops, (off, 4)))
     world2 = World("6.18", Params(), MemCgroup(zswap_max_pages=0))
     traces.append(record(world2, [zswap_writeback_one(world2)], (1, 1)))
+    # 6.12's single page; 6.14's writeback (xa_cmpxchg); the switch: same compressor, then back to a live pool
+    traces.append(Scenario(pages={"kind": "text", "pages": 1}, folio_pages=1, kernel="6.12").run())
+    world3 = World("6.14", Params(), MemCgroup())
+    off3 = world3.alloc_swap_slots(1)
+    folio3 = Folio(off3, 0, split_pages(make_pages("text", 1)), 0)
+    traces.append(record(world3, [swap_writepage(world3, folio3, Faults()), zswap_writeback_one(world3),
+                                  zswap_writeback_one(world3), zswap_compressor_switch(world3, "zstd")], (off3, 1)))
+    world4 = World("6.18", Params(), MemCgroup())
+    off4 = world4.alloc_swap_slots(1)
+    folio4 = Folio(off4, 0, split_pages(make_pages("text", 1)), 0)
+    traces.append(record(world4, [swap_writepage(world4, folio4, Faults()), zswap_compressor_switch(world4, "lzo"),
+                                  zswap_compressor_switch(world4, "zstd")], (off4, 1)))
     return traces
 
 

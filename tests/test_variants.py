@@ -183,7 +183,7 @@ def test_per_page_survives_naive_writeback_and_compressor_switch():
         {"actor": "compressor_switch", "after_fn": "zswap_pool_current_get"},
         {"actor": "writeback", "after_fn": "zswap_lru_add", "after_page": 3, "mode": "naive"}])
     assert not t.world.violations and t.world.stats["written_back_pages"] == 1
-    assert [p.name for p in t.world.pools] == ["zswap0", "zswap1"]
+    assert [p.name for p in t.world.pools] == ["zswap1", "zswap2"]
 
 
 def test_realistic_invalidation_waits_for_the_swap_cache():

@@ -130,7 +130,8 @@ def _build_parser() -> _Parser:
 #: Modules that add subcommands: each has ``add_commands(subparsers)`` that
 #: adds parsers whose ``func`` default takes the parsed args and returns an
 #: exit status. A module not (yet) present is skipped.
-_COMMAND_MODULES = ("zswapviz.search", "zswapviz.report", "zswapviz.kernel.cli", "zswapviz.listings")
+_COMMAND_MODULES = ("zswapviz.search", "zswapviz.report", "zswapviz.kernel.cli", "zswapviz.listings",
+                    "zswapviz.explain")
 
 
 def _add_module_commands(sub) -> None:
@@ -240,6 +241,7 @@ def _notebooks(args) -> int:
 
 def _demo(args) -> int:
     from .compress import get_compressor
+    from .ledger import file_block
     from .profiles import get_profile
     from .scenario import ledger, load_scenario
 
@@ -257,7 +259,7 @@ def _demo(args) -> int:
     print(trace.to_text(source=args.source))
     print()
     print("Final ledger:")
-    for key, value in ledger(trace).items():
+    for key, value in {**ledger(trace), **file_block(trace)}.items():
         print(f"  {key:22s} {value}")
     violations = trace.world.violations
     print()

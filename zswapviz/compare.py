@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Iterable
 
 from .errors import UsageError
+from .ledger import file_block
 from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
 from .scenario import Scenario, ledger
 
@@ -53,7 +54,9 @@ def variant_row(trace) -> dict:
            "outcome": ",".join(str(r) for r in trace.results),
            "stored": all(r == "zswap" for r in trace.results), "steps": len(trace)}
     row.update(ledger(trace))
-    row.update({k: world.stats[k] for k in _COUNTERS})
+    row.update(file_block(trace))
+    # a counter the release lacks stays out (None), as the kernel has no file for it
+    row.update({k: world.stats.get(k) for k in _COUNTERS})
     row["violations"] = list(world.violations)
     row["ok"] = not world.violations
     return row

@@ -11,7 +11,7 @@ from typing import Iterable, Mapping
 
 from .errors import UsageError
 
-__all__ = ["FAULT_KINDS", "Faults", "parse_fault"]
+__all__ = ["ALL_FAULT_KINDS", "FAULT_KINDS", "LATER_FAULTS", "LATER_FAULT_KINDS", "Faults", "parse_fault"]
 
 #: Each kind and the kernel step it makes fail.
 FAULT_KINDS = {
@@ -22,6 +22,17 @@ FAULT_KINDS = {
     "xa_store_enomem": "xa_store cannot allocate a node: -ENOMEM (reject_alloc_fail)",
 }
 
+#: Faults that do not fail the store: the page is stored, and a later load or
+#: writeback meets the fault. Accepted with FAULT_KINDS wherever faults are given.
+LATER_FAULT_KINDS = {
+    "decompress_fail": ("the page is stored, but its object is corrupted: the load (or writeback) that "
+                        "decompresses it fails (decompress_fail, -EIO, entry kept; 6.15+ only, "
+                        "a BUG before: lore 20250306205011.784787-1-nphamcs@gmail.com)"),
+}
+LATER_FAULTS = tuple(LATER_FAULT_KINDS)
+#: Every fault kind accepted: the store's and the later ones.
+ALL_FAULT_KINDS = {**FAULT_KINDS, **LATER_FAULT_KINDS}
+
 
 class Faults:
     """A mapping of run page numbers to fault kinds, validated on creation."""
@@ -31,9 +42,9 @@ class Faults:
     def __init__(self, by_page: Mapping[int, str] | None = None) -> None:
         by_page = dict(by_page or {})
         for page, kind in by_page.items():
-            if not isinstance(kind, str) or kind not in FAULT_KINDS:
+            if not isinstance(kind, str) or kind not in ALL_FAULT_KINDS:
                 raise UsageError(
-                    f"unknown fault kind {str(kind)[:40]!r}; accepted: {', '.join(FAULT_KINDS)}"
+                    f"unknown fault kind {str(kind)[:40]!r}; accepted: {', '.join(ALL_FAULT_KINDS)}"
                 )
             if not isinstance(page, int) or isinstance(page, bool) or page < 0:
                 raise UsageError(f"fault page must be a page number of 0 or more, not {page!r}")
@@ -81,11 +92,11 @@ def parse_fault(spec: str) -> tuple[int, str]:
         shown = spec if len(str(spec)) <= 60 else str(spec)[:60] + "..."
         raise UsageError(
             f"bad fault {shown!r}; write PAGE:KIND, e.g. 5:compress_fail, with KIND one of "
-            f"{', '.join(FAULT_KINDS)}"
+            f"{', '.join(ALL_FAULT_KINDS)}"
         )
     if len(page.lstrip("0")) > 6:
         raise UsageError(f"fault page {page[:20]}{'...' if len(page) > 20 else ''} is out of range; "
                          f"a run has at most 16384 pages")
-    if kind not in FAULT_KINDS:
-        raise UsageError(f"unknown fault kind {kind[:40]!r}; accepted: {', '.join(FAULT_KINDS)}")
+    if kind not in ALL_FAULT_KINDS:
+        raise UsageError(f"unknown fault kind {kind[:40]!r}; accepted: {', '.join(ALL_FAULT_KINDS)}")
     return int(page), kind

@@ -28,7 +28,7 @@ from .constants import PAGE_SIZE
 from .model.world import World
 from .snapshot import MemcgView, PoolView, Snapshot
 
-__all__ = ["LEDGER_NUMBERS", "OLD_NAMES", "Ledger", "ledger"]
+__all__ = ["LEDGER_NUMBERS", "OLD_NAMES", "Ledger", "file_block", "ledger"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,6 +52,8 @@ class Ledger(dict):
     zswap_b: int
     #: MEMCG_ZSWAPPED (memory.stat "zswapped"): entries charged to the memcg; pages.
     zswapped: int
+    #: memory.current, zswap's share of the page_counter (charged in batches of 64 pages); pages.
+    memcg_memory_pages: int
     #: debugfs pool_total_size: zsmalloc pages of every pool x PAGE_SIZE; bytes.
     pool_total_size: int
     #: vmstat zswpout: pages stored into zswap; pages.
@@ -122,7 +124,8 @@ def ledger(source) -> Ledger:
         pools = tuple(PoolView(p.name, p.refcount, p.dead, p.released, p.zs_pool.pages_allocated)
                       for p in world.pools)
         m = world.memcg
-        memcg = None if m is None else MemcgView(m.name, m.objcg_refs, m.zswap_b, m.zswapped, m.zswpout)
+        memcg = None if m is None else MemcgView(m.name, m.objcg_refs, m.zswap_b, m.zswapped, m.zswpout,
+                                                 m.memory_pages)
         stats, total_pages = world.stats, world.zswap_total_pages()
         lru_len, entries = world.lru_len(), len(world.trees)
     current = next((p.name for p in reversed(pools) if not p.dead), None)
@@ -133,6 +136,7 @@ def ledger(source) -> Ledger:
         objcg_refs=memcg.objcg_refs - 1 if memcg else 0,
         zswap_b=memcg.zswap_b if memcg else 0,
         zswapped=memcg.zswapped if memcg else 0,
+        memcg_memory_pages=memcg.memory_pages if memcg else 0,
         pool_total_size=total_pages * PAGE_SIZE,
         zswpout=stats["zswpout"],
         pswpout=stats["pswpout"],
@@ -140,3 +144,22 @@ def ledger(source) -> Ledger:
         current_pool=current,
         rejects={k: v for k, v in stats.items() if k.startswith("reject_") and v},
     )
+
+
+def file_block(source) -> dict:
+    """What a user reads beside the ledger: the kernel's warnings so far, then what ``cat`` prints.
+
+    *source* is a World or a Trace (its final world). Not Ledger fields: the
+    file values are the ledger's numbers as the kernel formats them
+    (:mod:`zswapviz.files`); without a memcg only debugfs stored_pages is read.
+    """
+    from .files import file_values
+    world = source if isinstance(source, World) else source.world
+    m = world.memcg
+    out = {}
+    if m is not None and m.warnings:
+        out["kernel_warnings"] = list(m.warnings)
+    values = file_values(ledger(world))
+    out.update(values if m is not None else
+               {k: v for k, v in values.items() if k == "debugfs stored_pages"})
+    return out

@@ -115,6 +115,11 @@ def snapshot_ledger(snapshot) -> dict:
     """The ledger's numbers at one step (zswapviz.ledger.ledger), then every counter of its ``stats``."""
     led = ledger(snapshot)
     out = {key: led[key] for key in LEDGER_NUMBERS}
+    # What cat prints for the memcg files (numbers; debugfs stored_pages, printed
+    # %llu, is text in zswapviz.ledger.file_block: 2^64 - k is not exact in JSON)
+    if snapshot.memcg:
+        from .files import file_values
+        out.update({k: v for k, v in file_values(out).items() if k != "debugfs stored_pages"})
     for key, value in snapshot.stats.items():
         out.setdefault(key, value)
     return out

@@ -30,7 +30,7 @@ from .constants import (
     PAGE_SIZE,
 )
 from .errors import UsageError
-from .faults import FAULT_KINDS, Faults
+from .faults import ALL_FAULT_KINDS, LATER_FAULTS, Faults
 from .ledger import ledger
 from .model.folio import Folio, folio_order_for_pages
 from .model.memcg import MemCgroup
@@ -38,7 +38,7 @@ from .model.world import Params, World
 from .pages import PAGE_KINDS, load_pages, make_pages, pages_from_recipe, split_pages
 from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
 from .resources import data_path
-from .store import swap_writepage
+from .store import swap_writepage, zswap_load
 from .trace import Trace, record
 
 __all__ = ["SCENARIO_DIR", "Scenario", "builtin_scenarios", "ledger", "load_scenario", "read_json_file"]
@@ -268,6 +268,10 @@ class Scenario:
         if self.interleave:
             from .interleave import interleaver
             between = interleaver(world, self.interleave, folios)
+        # A page stored with a corrupted object (decompress_fail) is swapped in
+        # afterwards: the load is where its failure shows (6.15+)
+        ops = list(ops) + [zswap_load(world, folios[p // nr].offset + p % nr)
+                           for p, kind in sorted(faults.by_page.items()) if kind in LATER_FAULTS]
         meta = {"title": self.title, "kernel": world.profile.name, "refs": self.refs,
                 "kernel_title": world.profile.title, "unmerged": world.profile.unmerged,
                 "compressor": self.compressor, "folio_pages": nr, "folios": len(folios),
@@ -429,9 +433,9 @@ def _faults(value, where: str) -> dict:
     out = {}
     for page, kind in value.items():
         number = _page_number(page, where, "faults")
-        if not isinstance(kind, str) or kind not in FAULT_KINDS:
+        if not isinstance(kind, str) or kind not in ALL_FAULT_KINDS:
             raise UsageError(f"{where}: field 'faults': page {number}: the kind must be one of "
-                             f"{', '.join(FAULT_KINDS)}, not {_show(kind)}")
+                             f"{', '.join(ALL_FAULT_KINDS)}, not {_show(kind)}")
         if number in out and out[number] != kind:
             raise UsageError(f"{where}: field 'faults': page {number} is given two kinds, "
                              f"{out[number]} and {kind}; give one")

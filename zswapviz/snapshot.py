@@ -131,6 +131,14 @@ class MemcgView(NamedTuple):
     zswapped: int
     #: The cgroup's ZSWPOUT event count.
     zswpout: int
+    #: memory.current pages (zswap's share of the page_counter).
+    memory_pages: int = 0
+    #: Pages held in the per-CPU page stock.
+    stock_pages: int = 0
+    #: Bytes held in the per-CPU object stock.
+    obj_stock_bytes: int = 0
+    #: page_counter warnings due so far.
+    warnings: int = 0
 
 
 @dataclass(frozen=True)
@@ -235,7 +243,9 @@ class Snapshotter:
         pools = tuple(PoolView(p.name, p.refcount, p.dead, p.released, p.zs_pool.pages_allocated)
                       for p in world.pools)
         m = world.memcg
-        memcg = () if m is None else (MemcgView(m.name, m.objcg_refs, m.zswap_b, m.zswapped, m.zswpout),)
+        memcg = () if m is None else (MemcgView(
+            m.name, m.objcg_refs, m.zswap_b, m.zswapped, m.zswpout,
+            m.memory_pages, m.stock_pages, m.obj_stock_bytes, len(m.warnings)),)
         violations = (prev.violations if prev is not None and len(prev.violations) == len(world.violations)
                       else tuple(world.violations))
         snap = Snapshot(

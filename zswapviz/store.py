@@ -18,14 +18,15 @@ from __future__ import annotations
 
 from .actions import Action, LoadResult, Phase, ShrinkResult, SwapOutcome, operation
 from .compress import get_compressor
-from .constants import EAGAIN, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, PAGE_SIZE
+from .constants import EAGAIN, EEXIST, EINVAL, EIO, ENOENT, ENOMEM, ENOSPC, PAGE_SIZE
+from .errors import UsageError
 from .faults import Faults
 from .model.entry import ZswapEntry
 from .model.folio import Folio
 from .model.memcg import MemCgroup
 from .model.stats import mthp_key
 from .model.world import World
-from .profiles import compressor_overflow
+from .profiles import KERNEL_NAMES, compressor_overflow, get_profile
 
 __all__ = [
     "shrink_memcg",
@@ -148,17 +149,18 @@ def zswap_store(world: World, folio: Folio, faults: Faults | None = None):
                         entry = world.trees.xa_load(offset)
                         if entry is not None and entry.operation_seq == world.operation_seq:
                             entry.pool_ref = entry.objcg_ref = True
-                if not profile.charge_in_store_page:
-                    # 6.13 (b7c0ccdfbafd): charge and stored_pages once per folio,
-                    # only on success; undone per entry by zswap_entry_free
-                    if objcg is not None and world.params.cgroup_v2:
+                # 6.13 (b7c0ccdfbafd): charge once per folio, only on success,
+                # together with the cgroup's zswpout; then stored_pages; undone
+                # per entry by zswap_entry_free. 6.14+: only the events remain.
+                if objcg is not None:
+                    if not profile.charge_in_store_page and world.params.cgroup_v2:
                         objcg.obj_cgroup_charge_zswap(compressed_bytes)
                         yield Action("obj_cgroup_charge_zswap", None, ACCOUNT, compressed_bytes)
-                    stats["stored_pages"] += nr
-                    yield Action("atomic_long_add(zswap_stored_pages)", None, ACCOUNT, nr)
-                if objcg is not None:
                     objcg.zswpout += nr
                     yield Action("count_objcg_events", None, ACCOUNT, nr)
+                if not profile.charge_in_store_page:
+                    stats["stored_pages"] += nr
+                    yield Action("atomic_long_add(zswap_stored_pages)", None, ACCOUNT, nr)
                 stats["zswpout"] += nr
                 yield Action("count_vm_events", None, ACCOUNT, nr)
                 ret = True
@@ -199,7 +201,7 @@ def _store_checks(world: World):
         objcg.obj_cgroup_get()
         yield Action("get_obj_cgroup_from_folio", None, CHECK, 1)
     refused = False
-    if objcg is not None and not objcg.obj_cgroup_may_zswap():
+    if objcg is not None and not objcg.obj_cgroup_may_zswap(world.params.cgroup_v2):
         yield Action("obj_cgroup_may_zswap", None, CHECK, 0)
         refused = (yield from shrink_memcg(world, objcg)) != 0
     if not refused:
@@ -214,11 +216,16 @@ def _check_old(world: World, first: int, nr: int):
     No stale entry may survive, or writeback could later overwrite the data
     the caller now sends to the swap device.
     """
+    memcg = world.memcg
     for offset in range(first, first + nr):
         entry = world.trees.xa_erase(offset)
+        warned = len(memcg.warnings) if memcg is not None else 0
         if entry is not None:
             world.zswap_entry_free(entry)
         yield Action("xa_erase", offset, ROLLBACK, 0 if entry is None else entry.length)
+        if memcg is not None and len(memcg.warnings) > warned:
+            # The stock now holds pages never charged: page_counter_cancel will warn
+            yield Action("page_counter_cancel", offset, ROLLBACK, memcg.pages_owed)
 
 
 def _get_many(world: World, pool, objcg, nr: int):
@@ -485,7 +492,7 @@ def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = 
                 stats["stored_pages"] += 1
                 yield Action("atomic_inc(zswap_stored_pages)", offset, ACCOUNT, 1)
                 stats["zswpout"] += 1
-                yield Action("count_vm_events", None, ACCOUNT, 1)
+                yield Action("count_vm_event", None, ACCOUNT, 1)
                 ret = True
             else:
                 if pool is not None:
@@ -523,6 +530,11 @@ def zswap_compress(world: World, folio: Folio, index: int, entry: ZswapEntry, po
     stats = world.stats
     offset = folio.offset + index
     data = None
+    if fault == "decompress_fail" and not profile.decompress_before_erase:
+        raise UsageError(
+            f"fault decompress_fail needs a kernel that survives a failed decompression (6.15+: "
+            f"{', '.join(n for n in KERNEL_NAMES if get_profile(n).decompress_before_erase)}); "
+            f"on {profile.name} zswap_decompress BUGs (lore 20250306205011.784787-1-nphamcs@gmail.com)")
     # The compressor's return value: 0, or a negative errno
     comp_ret = EINVAL if fault == "compress_fail" else ENOSPC if fault == "compress_poor" else 0
     if comp_ret:
@@ -567,6 +579,7 @@ def zswap_compress(world: World, folio: Folio, index: int, entry: ZswapEntry, po
     entry.handle = pool.zs_pool.zs_malloc(dlen)
     entry.length = dlen
     entry.data = data
+    entry.corrupt = fault == "decompress_fail"
     yield Action(alloc, offset, STORE, dlen)
     return True
 
@@ -630,11 +643,26 @@ def zswap_writeback_entry(world: World, entry: ZswapEntry, respect_swapcache: bo
         yield Action("__read_swap_cache_async", offset, WRITEBACK, EEXIST)
         return EEXIST
     yield Action("__read_swap_cache_async", offset, WRITEBACK, 0)
-    if world.trees.xa_cmpxchg(offset, entry, None) is not entry:
-        yield Action("xa_cmpxchg", offset, WRITEBACK, ENOMEM)
-        return ENOMEM
-    yield Action("xa_cmpxchg", offset, WRITEBACK, 0)
-    yield Action("zswap_decompress", offset, WRITEBACK, entry.length)
+    if world.profile.decompress_before_erase:
+        # 6.15+: check the entry, decompress, and only then erase it
+        if world.trees.xa_load(offset) is not entry:
+            yield Action("xa_load", offset, WRITEBACK, ENOMEM)
+            return ENOMEM
+        yield Action("xa_load", offset, WRITEBACK, entry.length)
+        if entry.corrupt:
+            world.stats["decompress_fail"] += 1
+            yield Action("zswap_decompress", offset, WRITEBACK, EIO)
+            return EIO
+        yield Action("zswap_decompress", offset, WRITEBACK, entry.length)
+        world.trees.xa_erase(offset)
+        yield Action("xa_erase", offset, WRITEBACK, entry.length)
+    else:
+        # 6.12-6.14: take the entry out first (xa_cmpxchg), then decompress
+        if world.trees.xa_cmpxchg(offset, entry, None) is not entry:
+            yield Action("xa_cmpxchg", offset, WRITEBACK, ENOMEM)
+            return ENOMEM
+        yield Action("xa_cmpxchg", offset, WRITEBACK, 0)
+        yield Action("zswap_decompress", offset, WRITEBACK, entry.length)
     world.stats["zswpwb"] += 1
     if entry.objcg is not None:
         entry.objcg.zswpwb += 1
@@ -674,22 +702,25 @@ def zswap_writeback_one(world: World, memcg: MemCgroup | None = None):
 def zswap_load(world: World, offset: int, swapcache: bool = True, nr_pages: int = 1):
     """Load the page at *offset*; return a LoadResult (handled, uptodate, the page).
 
-    With the folio in the swap cache the load is exclusive: the entry is
-    erased and freed and the folio dirtied (6.13+). Without it (a
-    synchronous-I/O device bypassing the cache) the entry stays. zswap
-    cannot load into a large folio (*nr_pages* > 1): it warns and reports
-    the folio handled but not uptodate, an I/O error for the fault
-    (docs/kernel-facts.md section 5): handled but not uptodate, whose
-    ``error`` is -EIO. A slot not in zswap is not handled: the swap device
-    is read.
+    6.12-6.14: with the folio in the swap cache the entry is erased first,
+    then decompressed (a failure is a BUG), zswpin counted, the entry freed
+    and the folio dirtied, since the swap cache now holds the only copy.
+    6.15+ (lore 20250306205011.784787-1-nphamcs@gmail.com): look the entry
+    up, decompress, and only on success mark the folio uptodate, count
+    zswpin and (swap cache) dirty the folio, erase the slot and free the
+    entry; a failure counts ``decompress_fail``, keeps the entry and gives
+    the fault -EIO. Without the swap cache (a synchronous-I/O device) the
+    entry stays. zswap cannot load into a large folio (*nr_pages* > 1): it
+    warns and the fault gets an I/O error (docs/kernel-facts.md section 5).
     """
     world.begin_operation()
     stats = world.stats
+    new_order = world.profile.decompress_before_erase
     if nr_pages > 1:
         # Large-folio swap-in is avoided once zswap was enabled, so this is a WARN
         yield Action("folio_test_large", offset, DONE, EINVAL)
         return LoadResult(handled=True, uptodate=False)
-    if swapcache:
+    if swapcache and not new_order:
         entry = world.trees.xa_erase(offset)
         yield Action("xa_erase", offset, CHECK, 0 if entry is None else entry.length)
     else:
@@ -698,17 +729,32 @@ def zswap_load(world: World, offset: int, swapcache: bool = True, nr_pages: int 
     if entry is None:
         yield Action("zswap_load", offset, DONE, 0)
         return LoadResult(handled=False, uptodate=False)
+    if new_order and entry.corrupt:
+        stats["decompress_fail"] += 1
+        yield Action("zswap_decompress", offset, STORE, EIO)
+        yield Action("zswap_load", offset, DONE, EIO)
+        return LoadResult(handled=True, uptodate=False)
     page = _decompress(world, entry)
     yield Action("zswap_decompress", offset, STORE, entry.length)
+    if new_order:
+        yield Action("folio_mark_uptodate", offset, ACCOUNT, 1)
     stats["zswpin"] += 1
     if entry.objcg is not None:
         entry.objcg.zswpin += 1
     yield Action("count_vm_event", offset, ACCOUNT, 1)
     if swapcache:
-        world.zswap_entry_free(entry)
-        yield Action("zswap_entry_free", offset, ACCOUNT, entry.length)
-        world.in_memory.add(offset)
-        yield Action("folio_mark_dirty", offset, DONE, 1)
+        if new_order:
+            world.in_memory.add(offset)
+            yield Action("folio_mark_dirty", offset, ACCOUNT, 1)
+            world.trees.xa_erase(offset)
+            yield Action("xa_erase", offset, ACCOUNT, entry.length)
+            world.zswap_entry_free(entry)
+            yield Action("zswap_entry_free", offset, ACCOUNT, entry.length)
+        else:
+            world.zswap_entry_free(entry)
+            yield Action("zswap_entry_free", offset, ACCOUNT, entry.length)
+            world.in_memory.add(offset)
+            yield Action("folio_mark_dirty", offset, DONE, 1)
     yield Action("zswap_load", offset, DONE, 1)
     return LoadResult(handled=True, uptodate=True, data=page)
 
@@ -758,10 +804,14 @@ def zs_pool_shrink(world: World):
 
 @operation
 def zswap_compressor_switch(world: World, compressor: str):
-    """Switch to *compressor*: a new current pool; the old one is killed.
+    """Set ``zswap.compressor`` to *compressor*; return the current pool's name.
 
-    The old pool stays alive, and counted in ``zswap_total_pages``, until
-    its last entry is freed (``percpu_ref_kill``, ``__zswap_pool_empty``).
+    The current compressor again: nothing changes. A compressor whose old
+    pool is still alive (killed, entries left): that pool is found
+    (``zswap_pool_find_get``), resurrected (``percpu_ref_resurrect``) and made
+    current. Otherwise a new pool is created. The pool that was current is
+    killed (``percpu_ref_kill``) and lives, counted in ``zswap_total_pages``,
+    until its last entry is freed (docs/kernel-facts.md section 7).
     """
     world.begin_operation()
     return (yield from compressor_switch_steps(world, compressor))
@@ -771,10 +821,19 @@ def compressor_switch_steps(world: World, compressor: str):
     """The switch itself, without starting a new operation (for interleavings)."""
     get_compressor(compressor)  # an unknown name is a UsageError before anything changes
     old = world.zswap_pool_current()
-    new = world.zswap_pool_create(compressor)
+    if old is not None and world.params.compressor == compressor:
+        yield Action("zswap_compressor_switch", None, CHECK, 0)
+        return old.name
+    pool = world.zswap_pool_find_get(compressor)
+    if pool is not None:
+        yield Action("zswap_pool_find_get", None, CHECK, 1)
+        world.zswap_pool_resurrect(pool)
+        yield Action("percpu_ref_resurrect", None, ACCOUNT, pool.refcount)
+    else:
+        pool = world.zswap_pool_create(compressor)
+        yield Action("zswap_pool_create", None, CHECK, len(world.pools))
     world.params.compressor = compressor
-    yield Action("zswap_pool_create", None, CHECK, len(world.pools))
     if old is not None:
         world.zswap_pool_kill(old)
         yield Action("percpu_ref_kill", None, ACCOUNT, old.refcount)
-    return new.name
+    return pool.name

@@ -31,7 +31,7 @@ class ZswapEntry:
     __slots__ = (
         "swpentry", "_length", "_referenced", "_pool", "_handle", "objcg",
         "_on_lru", "data", "operation_seq", "page", "charged", "pool_ref", "objcg_ref",
-        "slot", "log",
+        "slot", "log", "corrupt",
     )
 
     length = _shown("length")
@@ -71,6 +71,9 @@ class ZswapEntry:
         # taken yet (zswap_entry_free puts them whether or not)
         self.pool_ref = False
         self.objcg_ref = False
+        # Model bookkeeping: the stored object is corrupted (the decompress_fail
+        # fault), so zswap_decompress fails on it
+        self.corrupt = False
 
     @property
     def offset(self) -> int:

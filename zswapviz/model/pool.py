@@ -67,6 +67,11 @@ class ZswapPool:
             else:
                 self.problems.append(f"{self.name}: refcount reached 0 while current (a put without a get)")
 
+    def resurrect(self) -> None:
+        """``percpu_ref_resurrect``: back to percpu mode with the base ref; current again."""
+        self.dead = False
+        self.refcount += 1
+
     def kill(self) -> None:
         """``percpu_ref_kill``: drop the base ref; the pool stops being current."""
         self.dead = True

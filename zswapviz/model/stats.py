@@ -61,15 +61,20 @@ def mthp_key(order: int, event: str) -> str:
     return f"mthp_{4 << order}kB_{event}"
 
 
-def new_stats() -> dict[str, int]:
+def new_stats(profile=None) -> dict[str, int]:
     """Return all global counters, zeroed, as a flat dict keyed by kernel name.
 
     Per-size mTHP counters exist for orders 1..9 (8 kB .. 2048 kB);
-    ``count_mthp_stat`` ignores order 0.
+    ``count_mthp_stat`` ignores order 0. Given a kernel *profile*, counters
+    its release does not have are left out (zswapviz.profiles.COUNTER_SINCE),
+    so no table, JSON or report shows them.
     """
     stats = {name: 0 for name in DEBUGFS_COUNTERS}
     stats.update({name: 0 for name in VMSTAT_COUNTERS})
     for order in range(1, 10):
         for event in _MTHP_EVENTS:
             stats[mthp_key(order, event)] = 0
+    if profile is not None:
+        from ..profiles import has_counter
+        stats = {name: v for name, v in stats.items() if has_counter(profile, name)}
     return stats

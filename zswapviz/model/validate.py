@@ -20,6 +20,7 @@ __all__ = [
     "validate_charge",
     "validate_handles",
     "validate_lru",
+    "validate_memory_current",
     "validate_objcg_refs",
     "validate_pool_refs",
     "validate_stored_pages",
@@ -150,8 +151,28 @@ def validate_all_or_nothing(world, folio, stored: bool, operation_seq: int | Non
         raise ValidationError(f"the folio was stored, but only {mine} of {folio.nr_pages} slots have entries")
 
 
+def validate_memory_current(world) -> None:
+    """memory.current's share: pages charged minus pages stocked, minus stocked bytes, = the entries' bytes.
+
+    Every charge and uncharge keeps this (docs/kernel-facts.md section
+    6.2); a page stock holding pages never charged (6.13's bug) is reported
+    as the warning the kernel raises when that stock is drained.
+    """
+    m = world.memcg
+    if m is None or not world.params.cgroup_v2:
+        return
+    held = m.pages_owed * 4096 - m.obj_stock_bytes
+    total = sum(e.length for e in _entries(world) if e.objcg is m)
+    problems = list(m.warnings)
+    if held != total:
+        problems.append(f"memory.current holds {held} bytes for zswap (pages charged minus stocks), "
+                        f"but the cgroup's entries hold {total} bytes")
+    if problems:
+        raise ValidationError("; ".join(problems))
+
+
 _ALL: tuple[Callable, ...] = (
-    validate_pool_refs, validate_objcg_refs, validate_charge,
+    validate_pool_refs, validate_objcg_refs, validate_charge, validate_memory_current,
     validate_stored_pages, validate_handles, validate_lru,
 )
 

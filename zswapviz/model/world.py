@@ -63,7 +63,7 @@ class World:
         self.profile = get_profile(kernel)
         self.params = params or Params()
         # All counters a user can read, keyed by kernel name
-        self.stats = new_stats()
+        self.stats = new_stats(self.profile)
         # The offsets the containers below changed (off until a recorder starts it)
         self.changes = ChangeLog()
         # zswap_trees[0]: the xarrays of the one swap device
@@ -72,6 +72,7 @@ class World:
         self.pools: list[ZswapPool] = []
         # Pools released and taken off the list (kept so their errors stay visible)
         self.released_pools: list[ZswapPool] = []
+        # zswap_pools_count: pools are named zswap%x of it, incremented first
         self._pool_seq = 0
         self.zswap_pool_create(self.params.compressor)
         # The folios' memcg: True makes the default one, None/False means root (no objcg)
@@ -119,11 +120,27 @@ class World:
     # -- pools ---------------------------------------------------------------
 
     def zswap_pool_create(self, compressor: str) -> ZswapPool:
-        """Create a pool for *compressor* and make it current."""
-        pool = ZswapPool(f"zswap{self._pool_seq}", compressor)
+        """Create a pool for *compressor* and make it current.
+
+        Named ``zswap%x`` of a counter incremented first: zswap1, ..., zswapa.
+        """
         self._pool_seq += 1
+        pool = ZswapPool(f"zswap{self._pool_seq:x}", compressor)
         self.pools.append(pool)
         return pool
+
+    def zswap_pool_find_get(self, compressor: str) -> ZswapPool | None:
+        """``zswap_pool_find_get``: a pool of *compressor* still on the list whose ref can be taken."""
+        for pool in self.pools:
+            if pool.tfm_name == compressor and not pool.released and pool.refcount > 0:
+                return pool
+        return None
+
+    def zswap_pool_resurrect(self, pool: ZswapPool) -> None:
+        """``percpu_ref_resurrect``: a killed pool gets its base ref back and becomes current."""
+        pool.resurrect()
+        self.pools.remove(pool)
+        self.pools.append(pool)
 
     def zswap_pool_current(self) -> ZswapPool | None:
         """``__zswap_pool_current``: the newest live pool."""

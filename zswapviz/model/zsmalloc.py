@@ -138,7 +138,7 @@ class SizeClasses:
     """The size-class table of one zsmalloc configuration.
 
     *page_size* is ``PAGE_SIZE`` (a power of two, at least 4096) and
-    *chain_size* is ``CONFIG_ZSMALLOC_CHAIN_SIZE`` (1..16). The table is
+    *chain_size* is ``CONFIG_ZSMALLOC_CHAIN_SIZE`` (4..16, default 8: mm/Kconfig). The table is
     immutable, so pools may share one.
 
     >>> classes = SizeClasses()
@@ -169,8 +169,8 @@ class SizeClasses:
     def __init__(self, page_size: int = 4096, chain_size: int = 8) -> None:
         if page_size < 4096 or page_size & (page_size - 1):
             raise ValueError(f"page_size must be a power of two >= 4096, not {page_size}")
-        if not 1 <= chain_size <= 16:
-            raise ValueError(f"chain_size must be in 1..16, not {chain_size}")
+        if not 4 <= chain_size <= 16:
+            raise ValueError(f"chain_size must be in 4..16 (CONFIG_ZSMALLOC_CHAIN_SIZE's range), not {chain_size}")
         self.page_size = page_size
         self.chain_size = chain_size
         page_shift = page_size.bit_length() - 1

@@ -80,7 +80,9 @@ class View:
         if not so_far:
             return {"ok": True, "summary": b["ok"], "details": []}
         names = list(dict.fromkeys(v[1] for v in so_far))
-        summary = f"{len(so_far)} invariant violation(s): {', '.join(names)}"
+        # At most two checker names, so the badge fits its three lines; the details list all
+        more = f" +{len(names) - 2} more" if len(names) > 2 else ""
+        summary = f"{len(so_far)} invariant violation(s): {', '.join(names[:2])}{more}"
         return {"ok": False, "summary": summary, "details": [v[2] for v in so_far]}
 
     def jump(self, kind: str, k: int) -> int | None:

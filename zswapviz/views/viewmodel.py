@@ -34,6 +34,7 @@ import weakref
 
 from ..constants import errno_name
 from ..lessons import LEDGER_KEYS, snapshot_ledger
+from ..model.stats import new_stats
 from ..model.zsmalloc import SizeClasses
 from ..snapshot import CELL_STATES
 from ..trace import Trace
@@ -74,12 +75,16 @@ FLAG_LRU, FLAG_REF = 1, 2
 
 #: The counter rows, in display order, with one line each saying what they count.
 COUNTER_ROWS = (
-    ("stored_pages", "entries counted by zswap (debugfs)"),
+    ("stored_pages", "zswap_stored_pages, the kernel's internal value"),
+    ("debugfs stored_pages", "what cat of debugfs stored_pages prints (%llu)"),
     ("entries_in_trees", "entries in the xarrays"),
     ("pool_refs", "pool refs beyond the base ref"),
     ("objcg_refs", "objcg refs beyond the base ref"),
-    ("zswap_b", "MEMCG_ZSWAP_B: memory.zswap.current of the cgroup (bytes)"),
-    ("zswapped", "MEMCG_ZSWAPPED: memory.stat zswapped of the cgroup (pages)"),
+    ("zswap_b", "MEMCG_ZSWAP_B of the cgroup (bytes), the kernel's internal value"),
+    ("memory.zswap.current", "what cat prints: MEMCG_ZSWAP_B, a negative sum read as 0"),
+    ("zswapped", "MEMCG_ZSWAPPED of the cgroup (entries), the kernel's internal value"),
+    ("memory.stat zswapped", "what memory.stat prints: entries x 4096, a negative sum read as 0"),
+    ("memory.current (zswap's share)", "page_counter pages x 4096: zswap's bytes charged in batches of 64 pages"),
     ("pool_total_size", "zspage pages x 4096 (debugfs)"),
     ("lru_len", "entries on the LRU"),
     ("zswpout", "pages stored (vmstat)"),
@@ -93,12 +98,15 @@ COUNTER_ROWS = (
     ("reject_kmemcache_fail", "entry allocation failures"),
     ("reject_reclaim_fail", "cgroup limit, writeback failed"),
     ("written_back_pages", "entries written back to the swap device"),
+    ("decompress_fail", "loads and writebacks whose decompression failed (6.15+)"),
 )
 #: The refs/charge panel: left axis counts, right axis the charge.
 CHART_LEFT = ("stored_pages", "pool_refs", "objcg_refs")
 CHART_RIGHT = "zswap_b"
 
 _CLASSES = SizeClasses()
+#: Every counter any release has: a row named after one shows only where the release has it.
+_STATS_KEYS = frozenset(new_stats())
 _FINAL_STATE = {"__swap_writepage": "disk", "folio_mark_dirty": "memory"}
 _OK_TEXT = "all invariants hold (checked after each operation)"
 _LENGTH_FNS = {"crypto_acomp_compress", "zs_malloc", "zpool_malloc", "obj_cgroup_charge_zswap", "xa_erase",
@@ -254,7 +262,7 @@ def _values(trace: Trace) -> dict:
             ledgers.append(last)
         last_snap = snap
     distinct = list({id(lg): lg for lg in ledgers}.values())
-    keys = list(LEDGER_KEYS) + [k for k, _ in COUNTER_ROWS if k not in LEDGER_KEYS]
+    keys = list(LEDGER_KEYS) + [k for k, _ in COUNTER_ROWS if k not in LEDGER_KEYS and k in ledgers[0]]
     keys += sorted(k for k in ledgers[0] if k not in keys and any(lg.get(k) for lg in distinct))
     initial = [ledgers[0].get(k, 0) for k in keys]
     changes = {"step": [], "key": [], "value": []}
@@ -444,7 +452,9 @@ def view_model(trace: Trace, label: str = "") -> dict:
                   "calls": calls.items, "failed": failed},
         "cells": {"initial": initial, "changes": changes},
         "values": _values(trace),
-        "counters": [[k, meaning] for k, meaning in COUNTER_ROWS],
+        # a counter the release lacks (zswapviz.profiles.COUNTER_SINCE) has no row
+        "counters": [[k, meaning] for k, meaning in COUNTER_ROWS if k in trace.snapshots[0].stats
+                     or k not in _STATS_KEYS],
         "chart": {"left": list(CHART_LEFT), "right": CHART_RIGHT},
         "sizes": _sizes(trace),
         "rollback": _rollback(trace),

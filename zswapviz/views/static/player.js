@@ -243,7 +243,10 @@ export function badgeAt(vm, k) {
   if (!so.length) return { ok: true, summary: vm.badge.ok, details: [] };
   const names = [];
   so.forEach(function (v) { if (names.indexOf(v[1]) < 0) names.push(v[1]); });
-  return { ok: false, summary: so.length + " invariant violation(s): " + names.join(", "), details: so.map(function (v) { return v[2]; }) };
+  /* at most two checker names, so the badge fits its three lines; the details list all */
+  const more = names.length > 2 ? " +" + (names.length - 2) + " more" : "";
+  return { ok: false, summary: so.length + " invariant violation(s): " + names.slice(0, 2).join(", ") + more,
+           details: so.map(function (v) { return v[2]; }) };
 }
 
 export function sentenceAt(vm, k) {

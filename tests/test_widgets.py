@@ -18,7 +18,7 @@ import pytest
 from zswapviz import Scenario, builtin_scenarios
 from zswapviz.compress import COMPRESSOR_NAMES
 from zswapviz.errors import UsageError
-from zswapviz.faults import FAULT_KINDS
+from zswapviz.faults import ALL_FAULT_KINDS
 from zswapviz.profiles import KERNEL_NAMES, REF_STRATEGIES
 from zswapviz.views.frames import View
 from zswapviz.views.viewmodel import view_model
@@ -262,7 +262,7 @@ def test_choices_are_read_from_the_core():
     assert tuple(c["kernel"].options) == tuple(KERNEL_NAMES)
     assert tuple(c["refs"].options) == tuple(REF_STRATEGIES)
     assert tuple(c["compressor"].options) == tuple(COMPRESSOR_NAMES)
-    assert tuple(c["fault_kind"].options) == ("none", *FAULT_KINDS)
+    assert tuple(c["fault_kind"].options) == ("none", *ALL_FAULT_KINDS)
     assert {"zeros", "text", "random", "mixed", "ramp"} <= set(c["contents"].options)
     assert [v for _, v in c["folio_pages"].options] == [1 << o for o in range(10)]
     assert folio_size_label(1) == "4 KiB (1 page)"
@@ -703,3 +703,14 @@ def test_every_explorer_reaches_the_glossary(demo):
     text = demo.glossary.children[0].value
     for t in terms():
         assert html.escape(t.term) in text
+
+
+def test_the_form_offers_the_decompress_fault_where_the_release_has_it():
+    """decompress_fail (6.15+) is in the fault menu: on 6.18 the run shows the failed load; on 6.14 one sentence refuses it."""
+    ex = Explorer("demo")
+    assert "decompress_fail" in ex.form.controls["fault_kind"].options
+    assert ex.set(kernel="6.18", fault_kind="decompress_fail", fault_page=3)
+    failed = [(s.fn, s.arg, s.page) for s in ex.trace.steps if s.failed]
+    assert failed[0] == ("zswap_decompress", -5, 3) and ex.trace.results[-1].error == -5
+    assert not ex.set(kernel="6.14")
+    assert "decompress_fail" in ex.message

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..compress import COMPRESSOR_NAMES
 from ..errors import UsageError
-from ..faults import FAULT_KINDS
+from ..faults import ALL_FAULT_KINDS
 from ..pages import PAGE_KINDS, PAGE_SIZE, load_pages
 from ..profiles import KERNEL_NAMES, REF_STRATEGIES
 from ..scenario import SCENARIO_DIR, Scenario, builtin_scenarios, load_scenario
@@ -282,7 +282,7 @@ class ScenarioForm:
             "compressor": W.Dropdown(options=list(COMPRESSOR_NAMES), description="compressor", style=desc),
             "kernel": W.Dropdown(options=list(KERNEL_NAMES), description="kernel", style=desc),
             "refs": W.Dropdown(options=list(REF_STRATEGIES), description="refs", style=desc),
-            "fault_kind": W.Dropdown(options=["none", *FAULT_KINDS], description="fault", style=desc),
+            "fault_kind": W.Dropdown(options=["none", *ALL_FAULT_KINDS], description="fault", style=desc),
             "fault_page": W.IntText(description="at page", style=desc, layout=W.Layout(width="130px")),
             "stale": W.Text(description="stale pages", placeholder="e.g. 9, 12", style=desc,
                             layout=W.Layout(width="200px")),
@@ -297,7 +297,7 @@ class ScenarioForm:
             "root_cgroup": W.Checkbox(description="root cgroup (no objcg)", indent=False),
         }
         c["refs"].tooltip = "; ".join(f"{k}: {v}" for k, v in REF_STRATEGIES.items())
-        c["fault_kind"].tooltip = "; ".join(f"{k}: {v}" for k, v in FAULT_KINDS.items())
+        c["fault_kind"].tooltip = "; ".join(f"{k}: {v}" for k, v in ALL_FAULT_KINDS.items())
         #: The controls by value name (they only call on_change).
         self.controls = c
         for name, w in c.items():

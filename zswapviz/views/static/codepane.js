@@ -11,7 +11,8 @@
  * The first call builds the pane; later calls only move classes (the DOM of
  * a function is built once and kept), so stepping stays cheap.
  *
- * The player (player.js) inlines this ES module: it exports only
+ * The first part of the one renderer (zswapviz.views.assets.bundle() joins
+ * it with player.js and the other parts into one ES module): it exports only
  * drawCodePane; every other top-level name starts with "codepane_". All
  * text goes through textContent. The root's data-fn and data-line name the
  * current line (for tests).

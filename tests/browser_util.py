@@ -11,13 +11,19 @@ uncaught page errors.
 
 Usage::
 
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
+    with chromium() as browser:
         page = browser.new_page()
         guard = RequestGuard(page, allow=("http://127.0.0.1:8888/",))
         log = ConsoleLog(page)
         ...
         assert not guard.blocked, guard.blocked
+
+A local page, offline (the module-scoped ``browser`` fixture of
+``tests/conftest.py`` is one :func:`chromium`)::
+
+    with open_offline(browser, path, viewport=(1366, 768)) as opened:
+        opened.page.click("[data-act=next]")
+        opened.check_clean()   # no request but the file itself, no console error, no dialog
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,6 +72,17 @@ def launch_chromium(pw, **kwargs):
     """Launch Debian's Chromium headless with the toolchain's arguments."""
     return pw.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_ARGS),
                               headless=True, **kwargs)
+
+
+@contextmanager
+def chromium(**kwargs):
+    """Debian's Chromium, headless, for the length of a ``with`` block (closed afterwards, also on an error)."""
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw, **kwargs)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def free_port() -> int:
@@ -114,6 +132,82 @@ class ConsoleLog:
     def unexpected(self, ignore: tuple[str, ...] = ()) -> list[str]:
         """Errors except those containing one of *ignore* (e.g. blocked requests)."""
         return [e for e in self.errors + self.page_errors if not any(i in e for i in ignore)]
+
+
+class OfflinePage:
+    """A local file opened in a page of *context*, with every request other than the file itself blocked and counted.
+
+    Stricter than :class:`RequestGuard`: not even another local file may
+    load. Dialogs are dismissed and recorded. Waits until the page sets
+    ``body[data-ready='1']`` unless *ready* is false.
+    """
+
+    def __init__(self, context, path: Path, fragment: str = "", *, ready: bool = True, timeout: float = 15_000,
+                 own_context: bool = False) -> None:
+        self.context = context
+        self.own_context = own_context
+        self.page = context.new_page()
+        self.url = Path(path).resolve().as_uri()
+        #: URLs the page tried to fetch (all blocked).
+        self.requests: list[str] = []
+        #: Messages of the dialogs the page opened (all dismissed).
+        self.dialogs: list[str] = []
+        self.page.route("**/*", self._route)
+        self.page.on("dialog", self._dialog)
+        self.log = ConsoleLog(self.page)
+        self.page.goto(self.url + fragment)
+        if ready:
+            self.page.wait_for_selector("body[data-ready='1']", state="attached", timeout=timeout)
+
+    def _route(self, route) -> None:
+        if route.request.url.split("#")[0] == self.url:
+            route.continue_()
+        else:
+            self.requests.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    @property
+    def errors(self) -> list[str]:
+        """Console errors and uncaught page errors."""
+        return self.log.errors + self.log.page_errors
+
+    def check_clean(self) -> None:
+        """Fail if the page fetched anything, logged an error or opened a dialog."""
+        assert self.requests == [], f"requests made: {self.requests}"
+        assert self.errors == [], f"console errors: {self.errors}"
+        assert self.dialogs == [], f"dialogs: {self.dialogs}"
+
+    def close(self) -> None:
+        """Close the page (and its context, when it was opened for it)."""
+        if self.own_context:
+            self.context.close()
+        else:
+            self.page.close()
+
+    def __enter__(self) -> OfflinePage:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_offline(browser, path: Path, fragment: str = "", *, viewport: tuple[int, int] = (1280, 900),
+                 color_scheme: str | None = None, ready: bool = True, timeout: float = 15_000,
+                 cls: type[OfflinePage] = OfflinePage) -> OfflinePage:
+    """*path* opened offline (see :class:`OfflinePage`) in a new context of *browser* of size *viewport*."""
+    options = {"viewport": {"width": viewport[0], "height": viewport[1]}}
+    if color_scheme:
+        options["color_scheme"] = color_scheme
+    context = browser.new_context(**options)
+    try:
+        return cls(context, path, fragment, ready=ready, timeout=timeout, own_context=True)
+    except BaseException:
+        context.close()
+        raise
 
 
 def save_screenshot(page_or_locator, name: str) -> Path:

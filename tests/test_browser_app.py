@@ -24,12 +24,11 @@ import pytest
 from browser_util import (
     ConsoleLog,
     RequestGuard,
+    chromium,
     chromium_path,
     free_port,
-    launch_chromium,
     layout_problems,
     save_screenshot,
-    sync_playwright,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,21 +103,17 @@ def app(tmp_path_factory):
 def test_the_app_makes_no_request_off_the_machine(app):
     """The app renders the explorer, readable at 1366x768, with every request served by Voila itself: none blocked, no console error."""
     url, _log = app
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            guard = RequestGuard(page, allow=(url,))
-            console = ConsoleLog(page)
-            page.goto(url, timeout=RENDER_MS)
-            explorer = page.locator(".zswapviz-explorer .zvp-root").first
-            explorer.wait_for(timeout=RENDER_MS)
-            page.wait_for_timeout(1000)
-            explorer.scroll_into_view_if_needed()
-            save_screenshot(page, "app-1366x768.png")
-            assert layout_problems(page, ".zswapviz-explorer .zvp-root", min_font=14) == []
-            assert guard.blocked == [], f"requests off the machine: {guard.blocked}"
-            assert guard.allowed > 0
-            assert console.unexpected() == [], console.unexpected()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        guard = RequestGuard(page, allow=(url,))
+        console = ConsoleLog(page)
+        page.goto(url, timeout=RENDER_MS)
+        explorer = page.locator(".zswapviz-explorer .zvp-root").first
+        explorer.wait_for(timeout=RENDER_MS)
+        page.wait_for_timeout(1000)
+        explorer.scroll_into_view_if_needed()
+        save_screenshot(page, "app-1366x768.png")
+        assert layout_problems(page, ".zswapviz-explorer .zvp-root", min_font=14) == []
+        assert guard.blocked == [], f"requests off the machine: {guard.blocked}"
+        assert guard.allowed > 0
+        assert console.unexpected() == [], console.unexpected()

@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from browser_util import ConsoleLog, launch_chromium, sync_playwright
+from browser_util import open_offline
 
 from zswapviz.listings import code_lines, code_view
 from zswapviz.scenario import load_scenario
@@ -59,34 +58,6 @@ def write_page(path: Path, vms: list[dict]) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
-def open_offline(browser, path: Path, viewport=(1280, 900)):
-    ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
-    page = ctx.new_page()
-    requests: list[str] = []
-    url = path.resolve().as_uri()
-
-    def route(r):
-        if r.request.url.split("#")[0] == url:
-            r.continue_()
-        else:
-            requests.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    log = ConsoleLog(page)
-    page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
-    return ctx, page, requests, log
-
-
 DRAW = """([i, k, opts]) => {
   const root = document.getElementById('pane' + i);
   const o = Object.assign({goto: j => window.JUMPS.push(j)}, opts || {});
@@ -106,7 +77,8 @@ DRAW = """([i, k, opts]) => {
 def test_the_highlighted_line_follows_the_step(browser, tmp_path):
     trace = load_scenario("demo").run()
     page_path = write_page(tmp_path / "pane.html", [pane_vm(trace)])
-    ctx, page, requests, log = open_offline(browser, page_path)
+    opened = open_offline(browser, page_path)
+    page = opened.page
     try:
         expected = code_lines(trace)
         seen = []
@@ -129,9 +101,9 @@ def test_the_highlighted_line_follows_the_step(browser, tmp_path):
         page.locator("#pane0 .zcp-fn:visible .zcp-line", has_text="xa_store(").first.click()
         jumps = page.evaluate("window.JUMPS")
         assert jumps == [trace.find(fn="xa_store")[0]]
-        assert requests == [] and log.errors + log.page_errors == []
+        assert opened.requests == [] and opened.errors == []
     finally:
-        ctx.close()
+        opened.close()
 
 
 def test_side_by_side_and_present_mode(browser, tmp_path):
@@ -140,7 +112,8 @@ def test_side_by_side_and_present_mode(browser, tmp_path):
     s.kernel = "6.14"
     b = s.run()
     page_path = write_page(tmp_path / "pair.html", [pane_vm(a), pane_vm(b)])
-    ctx, page, requests, log = open_offline(browser, page_path, viewport=(1920, 1080))
+    opened = open_offline(browser, page_path, viewport=(1920, 1080))
+    page = opened.page
     try:
         ka = a.find(fn="zswap_lru_add")[0]
         kb = b.find(fn="zswap_lru_add")[0]
@@ -152,6 +125,6 @@ def test_side_by_side_and_present_mode(browser, tmp_path):
         rows_a = page.locator("#pane0 .zcp-fn:visible .zcp-line").count()
         rows_b = page.locator("#pane1 .zcp-fn:visible .zcp-line").count()
         assert rows_a == rows_b                             # aligned row for row
-        assert requests == [] and log.errors + log.page_errors == []
+        assert opened.requests == [] and opened.errors == []
     finally:
-        ctx.close()
+        opened.close()

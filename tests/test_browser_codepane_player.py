@@ -10,7 +10,7 @@ it, and nothing is requested.
 from __future__ import annotations
 
 import pytest
-from browser_util import ConsoleLog, launch_chromium, sync_playwright
+from browser_util import open_offline
 
 from zswapviz.listings import code_lines
 from zswapviz.scenario import load_scenario
@@ -24,28 +24,13 @@ READ = """() => { const r = document.querySelector('.zvp-code');
           step: Number(document.querySelector('[data-step]').dataset.step)}; }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
 def test_the_players_pane_follows_the_step_and_fetches_nothing(browser, tmp_path):
     trace = load_scenario("stale-rollback").run()
     path = tmp_path / "player.html"
     path.write_text(assets.standalone_html(viewmodel.view_model(trace), "pane"), encoding="utf-8")
-    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = ctx.new_page()
-    requests: list[str] = []
-    url = path.resolve().as_uri()
-    page.route("**/*", lambda r: r.continue_() if r.request.url.split("#")[0] == url
-               else (requests.append(r.request.url), r.abort()))
-    log = ConsoleLog(page)
+    opened = open_offline(browser, path, viewport=(1920, 1080))
+    page = opened.page
     try:
-        page.goto(url)
-        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
         expected = code_lines(trace)
         texts = set()
         for k in range(len(trace.steps)):
@@ -61,9 +46,9 @@ def test_the_players_pane_follows_the_step_and_fetches_nothing(browser, tmp_path
             page.evaluate(f"window.zvp.show({trace.find(fn='zswap_pool_put')[0]})")
         page.locator(".zvp-code .zcp-fn:visible .zcp-line", has_text="xa_erase(").first.click()
         assert page.evaluate(READ)["step"] == first_erase
-        assert requests == [] and log.errors + log.page_errors == []
+        assert opened.requests == [] and opened.errors == []
     finally:
-        ctx.close()
+        opened.close()
 
 
 def test_the_pair_view_aligns_the_two_releases_code(browser, tmp_path):
@@ -83,16 +68,9 @@ def test_the_pair_view_aligns_the_two_releases_code(browser, tmp_path):
         f"<script type='module'>{assets.bundle()}\nconst data = JSON.parse(document.getElementById('d').textContent);\n"
         "window.zvp = createPair(document.getElementById('h'), {pair: data}); document.body.dataset.ready = '1';"
         "</script></body></html>", encoding="utf-8")
-    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = ctx.new_page()
-    requests: list[str] = []
-    url = path.resolve().as_uri()
-    page.route("**/*", lambda r: r.continue_() if r.request.url.split("#")[0] == url
-               else (requests.append(r.request.url), r.abort()))
-    log = ConsoleLog(page)
+    opened = open_offline(browser, path, viewport=(1920, 1080))
+    page = opened.page
     try:
-        page.goto(url)
-        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
         row = next(r for r, (i, _) in enumerate(data["rows"]) if i >= 0 and a.steps[i].fn == "zswap_lru_add")
         page.evaluate(f"window.zvp.show({row})")
         panes = page.evaluate("""() => Array.from(document.querySelectorAll('.zvp-code')).map(c => [
@@ -101,9 +79,9 @@ def test_the_pair_view_aligns_the_two_releases_code(browser, tmp_path):
         assert [p[0] for p in panes] == ["zswap_store_page", "zswap_store_page"]
         assert panes[0][1] == panes[1][1]          # aligned row for row
         assert panes[0][2] >= 2 and panes[1][2] >= 2
-        assert requests == [] and log.errors + log.page_errors == []
+        assert opened.requests == [] and opened.errors == []
     finally:
-        ctx.close()
+        opened.close()
 
 
 def test_a_lesson_stop_marks_the_line_it_points_at(browser, tmp_path):
@@ -114,12 +92,9 @@ def test_a_lesson_stop_marks_the_line_it_points_at(browser, tmp_path):
     stops = lv["stops"]
     path = tmp_path / "lesson.html"
     path.write_text(assets.standalone_html(lv, "lesson"), encoding="utf-8")
-    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = ctx.new_page()
-    log = ConsoleLog(page)
+    opened = open_offline(browser, path, viewport=(1920, 1080))
+    page = opened.page
     try:
-        page.goto(path.resolve().as_uri())
-        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
         frames = page.evaluate("window.zvp.lesson.frames")
         checked = 0
         for f, (i, _revealed) in enumerate(frames):
@@ -132,6 +107,6 @@ def test_a_lesson_stop_marks_the_line_it_points_at(browser, tmp_path):
                 assert pane["pointed"] == str(line[1]), (f, line)
                 checked += 1
         assert checked >= len(stops) // 2
-        assert log.errors + log.page_errors == []
+        assert opened.requests == [] and opened.errors == []
     finally:
-        ctx.close()
+        opened.close()

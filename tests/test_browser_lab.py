@@ -18,10 +18,9 @@ import pytest
 from browser_util import (
     ConsoleLog,
     RequestGuard,
+    chromium,
     chromium_path,
-    launch_chromium,
     save_screenshot,
-    sync_playwright,
 )
 from lab_util import Lab, open_and_run_all, start_lab
 
@@ -79,62 +78,58 @@ def test_walkthrough_explorer_steps_in_jupyterlab(lab):
     trace = builtin_scenarios()["demo"].run()
     view = View(view_model(trace))
     failure = trace.failure_index
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1500, "height": 2000})
+        guard = RequestGuard(page, allow=(lab.url, lab.url.replace("http", "ws")))
+        log = ConsoleLog(page)
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        open_and_run_all(lab, page, NOTEBOOK.name)
+        player = page.locator(".zswapviz-explorer .zvp-root").first
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 2000})
-            guard = RequestGuard(page, allow=(lab.url, lab.url.replace("http", "ws")))
-            log = ConsoleLog(page)
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            open_and_run_all(lab, page, NOTEBOOK.name)
-            player = page.locator(".zswapviz-explorer .zvp-root").first
-            try:
-                player.wait_for(state="attached", timeout=90_000)
-            except Exception:
-                save_screenshot(page, "explorer-lab-failed.png")
-                raise
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-            player.scroll_into_view_if_needed()
-            first = _check(player, view, 0)
+            player.wait_for(state="attached", timeout=90_000)
+        except Exception:
+            save_screenshot(page, "explorer-lab-failed.png")
+            raise
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+        player.scroll_into_view_if_needed()
+        first = _check(player, view, 0)
 
-            player.locator("[data-act=next]").click()
-            _wait_step(page, player, 1)
-            _check(player, view, 1)
-            player.locator("[data-act=failure]").click()
-            _wait_step(page, player, failure)
-            at_failure = _check(player, view, failure)
-            assert at_failure["here"] == str(trace.steps[failure].page) != first["here"]
-            assert trace.steps[failure].text == at_failure["text"]
-            save_screenshot(page.locator(".zswapviz-explorer").first, "explorer-lab.png")
+        player.locator("[data-act=next]").click()
+        _wait_step(page, player, 1)
+        _check(player, view, 1)
+        player.locator("[data-act=failure]").click()
+        _wait_step(page, player, failure)
+        at_failure = _check(player, view, failure)
+        assert at_failure["here"] == str(trace.steps[failure].page) != first["here"]
+        assert trace.steps[failure].text == at_failure["text"]
+        save_screenshot(page.locator(".zswapviz-explorer").first, "explorer-lab.png")
 
-            player.focus()
-            page.keyboard.press("Home")
-            _wait_step(page, player, 0)
-            page.keyboard.press("ArrowRight")
-            page.keyboard.press("ArrowRight")
-            _wait_step(page, player, 2)
-            _check(player, view, 2)
-            page.keyboard.press("f")
-            _wait_step(page, player, failure)
-            page.keyboard.press("End")
-            _wait_step(page, player, len(trace) - 1)
-            end = _check(player, view, len(trace) - 1)
-            assert set(end["cells"]) == {"disk"}  # where each page went after the failed store
-            page.keyboard.press("9")
-            page.keyboard.press("g")
-            target = view.vm["marks"]["page_first"][9]
-            _wait_step(page, player, target)
-            _check(player, view, target)
+        player.focus()
+        page.keyboard.press("Home")
+        _wait_step(page, player, 0)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        _wait_step(page, player, 2)
+        _check(player, view, 2)
+        page.keyboard.press("f")
+        _wait_step(page, player, failure)
+        page.keyboard.press("End")
+        _wait_step(page, player, len(trace) - 1)
+        end = _check(player, view, len(trace) - 1)
+        assert set(end["cells"]) == {"disk"}  # where each page went after the failed store
+        page.keyboard.press("9")
+        page.keyboard.press("g")
+        target = view.vm["marks"]["page_first"][9]
+        _wait_step(page, player, target)
+        _check(player, view, target)
 
-            _your_kernel_and_export(lab, page)
-            _lesson_to_its_end(page)
+        _your_kernel_and_export(lab, page)
+        _lesson_to_its_end(page)
 
-            errors = log.unexpected(ignore=("net::ERR_FAILED", "Failed to load resource"))
-            assert not log.page_errors, log.page_errors
-            assert not [e for e in errors if "widget" in e.lower() or "zswapviz" in e.lower()], errors
-            assert guard.allowed > 0 and not guard.blocked, guard.blocked
-        finally:
-            browser.close()
+        errors = log.unexpected(ignore=("net::ERR_FAILED", "Failed to load resource"))
+        assert not log.page_errors, log.page_errors
+        assert not [e for e in errors if "widget" in e.lower() or "zswapviz" in e.lower()], errors
+        assert guard.allowed > 0 and not guard.blocked, guard.blocked
 
 
 def _your_kernel_and_export(lab: Lab, page) -> None:

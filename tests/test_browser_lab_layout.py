@@ -17,11 +17,10 @@ import pytest
 from browser_util import (
     ConsoleLog,
     RequestGuard,
+    chromium,
     chromium_path,
-    launch_chromium,
     layout_problems,
     save_screenshot,
-    sync_playwright,
 )
 from lab_util import open_and_run_all, start_lab
 
@@ -51,33 +50,29 @@ def _theme(page, name: str) -> None:
 
 def test_the_explorer_reads_in_both_themes_at_both_sizes(lab):
     """Light and dark, 1366x768 and 1920x1080: at the start, the failure and the end nothing is cut, too small or too faint."""
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            guard = RequestGuard(page, allow=(lab.url, lab.url.replace("http", "ws")))
-            log = ConsoleLog(page)
-            page.set_default_timeout(60_000)
-            open_and_run_all(lab, page, NOTEBOOK.name)
-            player = page.locator(EXPLORER).first
-            player.wait_for(state="attached", timeout=120_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
-            found = {}
-            for theme in ("JupyterLab Light", "JupyterLab Dark"):
-                _theme(page, theme)
-                for width, height in ((1366, 768), (1920, 1080)):
-                    page.set_viewport_size({"width": width, "height": height})
-                    page.wait_for_timeout(400)
-                    player.scroll_into_view_if_needed()
-                    for act in ("start", "failure", "end"):
-                        player.locator(f"[data-act='{act}']").click()
-                        page.wait_for_timeout(100)
-                        problems = layout_problems(page, EXPLORER, min_font=16 if width >= 1920 else 14)
-                        if problems:
-                            found[(theme, width, act)] = problems
-                    save_screenshot(player, f"explorer-{theme.split()[-1].lower()}-{width}x{height}.png")
-            assert guard.blocked == [], guard.blocked
-            assert log.unexpected(("Failed to load resource",)) == []
-            assert not found, "\n".join(f"{k}: {p}" for k, ps in found.items() for p in ps)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        guard = RequestGuard(page, allow=(lab.url, lab.url.replace("http", "ws")))
+        log = ConsoleLog(page)
+        page.set_default_timeout(60_000)
+        open_and_run_all(lab, page, NOTEBOOK.name)
+        player = page.locator(EXPLORER).first
+        player.wait_for(state="attached", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+        found = {}
+        for theme in ("JupyterLab Light", "JupyterLab Dark"):
+            _theme(page, theme)
+            for width, height in ((1366, 768), (1920, 1080)):
+                page.set_viewport_size({"width": width, "height": height})
+                page.wait_for_timeout(400)
+                player.scroll_into_view_if_needed()
+                for act in ("start", "failure", "end"):
+                    player.locator(f"[data-act='{act}']").click()
+                    page.wait_for_timeout(100)
+                    problems = layout_problems(page, EXPLORER, min_font=16 if width >= 1920 else 14)
+                    if problems:
+                        found[(theme, width, act)] = problems
+                save_screenshot(player, f"explorer-{theme.split()[-1].lower()}-{width}x{height}.png")
+        assert guard.blocked == [], guard.blocked
+        assert log.unexpected(("Failed to load resource",)) == []
+        assert not found, "\n".join(f"{k}: {p}" for k, ps in found.items() for p in ps)

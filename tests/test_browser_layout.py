@@ -14,13 +14,7 @@ labels). Screenshots go to ``artifacts/``.
 from __future__ import annotations
 
 import pytest
-from browser_util import (
-    ConsoleLog,
-    launch_chromium,
-    layout_problems,
-    save_screenshot,
-    sync_playwright,
-)
+from browser_util import layout_problems, open_offline, save_screenshot
 
 from zswapviz.report import export_comparison, export_html, export_lesson
 
@@ -42,34 +36,8 @@ def pages(tmp_path_factory):
     }
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 def _open(browser, path, size, scheme, fragment=""):
-    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, color_scheme=scheme)
-    page = ctx.new_page()
-    url = path.resolve().as_uri()
-    fetched: list[str] = []
-
-    def route(r):
-        if r.request.url.split("#")[0] == url:
-            r.continue_()
-        else:
-            fetched.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    log = ConsoleLog(page)
-    page.goto(url + fragment)
-    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=20_000)
-    return ctx, page, fetched, log
+    return open_offline(browser, path, fragment, viewport=size, color_scheme=scheme, timeout=20_000)
 
 
 def _problems(page, scope, size, present=False):
@@ -82,7 +50,8 @@ def _problems(page, scope, size, present=False):
 @pytest.mark.parametrize("name", ["demo", "thp-2m", "compare"])
 def test_a_report_reads_at_every_size_and_theme(browser, pages, name, size, scheme):
     """At the start, the failure and the end, nothing in the report is cut, overlapping, too small or too faint."""
-    ctx, page, fetched, log = _open(browser, pages[name], size, scheme)
+    opened = _open(browser, pages[name], size, scheme)
+    page = opened.page
     try:
         found = {}
         for where in ("start", "failure", "end"):
@@ -93,17 +62,18 @@ def test_a_report_reads_at_every_size_and_theme(browser, pages, name, size, sche
                         button.click()
             found[where] = _problems(page, "main", size)
         save_screenshot(page, f"layout-{name}-{size[0]}x{size[1]}-{scheme}.png")
-        assert fetched == [] and log.unexpected() == []
+        assert opened.requests == [] and opened.log.unexpected() == []
         assert found == {"start": [], "failure": [], "end": []}
     finally:
-        ctx.close()
+        opened.close()
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_a_lesson_presents_at_every_size_and_theme(browser, pages, size, scheme):
     """#present fills the window with the lesson; every frame fits, reads at 16 px or more and is not cut."""
-    ctx, page, fetched, log = _open(browser, pages["lesson"], size, scheme, "#present")
+    opened = _open(browser, pages["lesson"], size, scheme, "#present")
+    page = opened.page
     try:
         root = page.locator(".zvp-root").first
         assert root.get_attribute("data-present") == "1"
@@ -119,7 +89,7 @@ def test_a_lesson_presents_at_every_size_and_theme(browser, pages, size, scheme)
             if f == 2:
                 save_screenshot(page, f"layout-lesson-present-{size[0]}x{size[1]}-{scheme}.png")
             page.keyboard.press("n")
-        assert fetched == [] and log.unexpected() == []
+        assert opened.requests == [] and opened.log.unexpected() == []
         assert found == {}
     finally:
-        ctx.close()
+        opened.close()

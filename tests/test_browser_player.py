@@ -11,13 +11,7 @@ cell, the badge, the counter values) must equal
 from __future__ import annotations
 
 import pytest
-from browser_util import (
-    ConsoleLog,
-    RequestGuard,
-    launch_chromium,
-    save_screenshot,
-    sync_playwright,
-)
+from browser_util import open_offline, save_screenshot
 
 from zswapviz import builtin_scenarios
 from zswapviz.lessons import load_lesson
@@ -58,25 +52,12 @@ def _check(page, view: View, k: int) -> None:
         assert _number(value) == frame["values"][key], (k, key)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 def _open(browser, tmp_path, data, name, **kw):
+    """*data* drawn in an offline page at 1366x768 (every request but the file blocked and counted)."""
     path = tmp_path / f"{name}.html"
     path.write_text(standalone_html(data, name, counters=True, **kw), encoding="utf-8")
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    guard = RequestGuard(page)
-    log = ConsoleLog(page)
-    page.goto(path.as_uri())
-    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=20_000)
-    return page, guard, log
+    opened = open_offline(browser, path, viewport=(1366, 768), timeout=20_000)
+    return opened.page, opened
 
 
 @pytest.mark.parametrize("name", sorted(BUILTINS))
@@ -85,7 +66,7 @@ def test_the_page_shows_the_view_models_frames(name, browser, tmp_path):
     trace = BUILTINS[name].run()
     vm = view_model(trace)
     view = View(vm)
-    page, guard, log = _open(browser, tmp_path, vm, name)
+    page, opened = _open(browser, tmp_path, vm, name)
     try:
         n = len(trace)
         _check(page, view, 0)
@@ -123,15 +104,15 @@ def test_the_page_shows_the_view_models_frames(name, browser, tmp_path):
             _check(page, view, k)
         if name == "demo":
             save_screenshot(page, "player-demo-1366.png")
-        assert not guard.blocked and not log.unexpected(), (guard.blocked, log.unexpected())
+        assert not opened.requests and not opened.log.unexpected(), (opened.requests, opened.log.unexpected())
     finally:
-        page.close()
+        opened.close()
 
 
 def test_no_spoilers_hides_the_future_and_the_failure_note(browser, tmp_path):
     """With no spoilers the refs and rollback panels draw only up to the step, and the failure is not named before it happens."""
     trace = BUILTINS["demo"].run()
-    page, _guard, _log = _open(browser, tmp_path, view_model(trace), "spoilers")
+    page, opened = _open(browser, tmp_path, view_model(trace), "spoilers")
     try:
         panel = page.locator(".zvp-panel", has=page.locator("[data-panel=rollback]"))
         note = panel.locator(".zvp-note")
@@ -145,14 +126,14 @@ def test_no_spoilers_hides_the_future_and_the_failure_note(browser, tmp_path):
         page.click("[data-act=failure]")
         assert "failure at step" in note.inner_text()
     finally:
-        page.close()
+        opened.close()
 
 
 def test_lesson_frames_reveal_the_answer_on_the_next_click(browser, tmp_path):
     """A lesson view: each click shows the stop's step in its trace, the question, then the answer; teacher mode shows it at once."""
     lesson = load_lesson("accounting-6.13")
     lv = lesson_view(lesson, teacher=True)
-    page, guard, _log = _open(browser, tmp_path, lv, "lesson")
+    page, opened = _open(browser, tmp_path, lv, "lesson")
     try:
         ref = lesson.runner()
         box = page.locator(".zvp-lesson")
@@ -167,15 +148,15 @@ def test_lesson_frames_reveal_the_answer_on_the_next_click(browser, tmp_path):
                 break
             page.click("[data-act='lesson:next']")
         assert page.locator("[data-act='lesson:next']").is_disabled()
-        assert not guard.blocked
+        assert not opened.requests
     finally:
-        page.close()
+        opened.close()
 
 
 def test_text_is_at_least_16px_and_the_explorer_fits_1366x768(browser, tmp_path):
     """At 1366x768 the whole player (controls, sentence, badge, four panels) fits the screen; no text is below 16 px at 1920x1080."""
     trace = BUILTINS["demo"].run()
-    page, _guard, _log = _open(browser, tmp_path, view_model(trace), "fit")
+    page, opened = _open(browser, tmp_path, view_model(trace), "fit")
     try:
         page.set_viewport_size({"width": 1366, "height": 768})
         page.click("[data-act=counters]")  # the counters go beside the panels, not below
@@ -196,7 +177,7 @@ def test_text_is_at_least_16px_and_the_explorer_fits_1366x768(browser, tmp_path)
         page.keyboard.press("Escape")
         assert page.locator(".zvp-root").get_attribute("data-present") is None
     finally:
-        page.close()
+        opened.close()
 
 
 def test_side_by_side_pair_steps_by_kernel_event(browser, tmp_path):
@@ -214,11 +195,9 @@ def test_side_by_side_pair_steps_by_kernel_event(browser, tmp_path):
                     f"<script type='module'>{bundle()}\nwindow.zvp = createPair(document.getElementById('h'), "
                     "{pair: JSON.parse(document.getElementById('d').textContent)}); document.body.dataset.ready = '1';"
                     "</script></body></html>", encoding="utf-8")
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
-    guard = RequestGuard(page)
+    opened = open_offline(browser, path, viewport=(1366, 768), timeout=30_000)
+    page = opened.page
     try:
-        page.goto(path.as_uri())
-        page.wait_for_selector("body[data-ready='1']", state="attached")
         pair = page.locator(".zvp-pair")
         views = [View(data["a"]), View(data["b"])]
 
@@ -244,6 +223,6 @@ def test_side_by_side_pair_steps_by_kernel_event(browser, tmp_path):
         check(gap)
         page.keyboard.press("End")
         check(len(sb.rows) - 1)
-        assert not guard.blocked
+        assert not opened.requests
     finally:
-        page.close()
+        opened.close()

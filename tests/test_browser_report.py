@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser_util import ConsoleLog, launch_chromium, sync_playwright
+from browser_util import OfflinePage
 
 from zswapviz.lessons import Lesson, load_lesson, resolve_scenario
 from zswapviz.report import Variant, export_all
@@ -65,23 +65,8 @@ NOTEBOOK = {
 }
 
 
-class Opened:
-    """A page opened offline, with what it tried to fetch, logged and popped up."""
-
-    def __init__(self, page):
-        self.page = page
-        self.requests: list[str] = []
-        self.log = ConsoleLog(page)
-        self.dialogs: list[str] = []
-
-    @property
-    def errors(self) -> list[str]:
-        return self.log.errors + self.log.page_errors
-
-    def check_clean(self) -> None:
-        assert self.requests == [], f"requests made: {self.requests}"
-        assert self.errors == [], f"console errors: {self.errors}"
-        assert self.dialogs == [], f"dialogs: {self.dialogs}"
+class Opened(OfflinePage):
+    """A report page opened offline (see ``browser_util.OfflinePage``), with readers of its players."""
 
     def player(self, index: int = 0):
         """The index-th player's root (the renderer's .zvp-root)."""
@@ -91,43 +76,13 @@ class Opened:
         return self.page.locator("[data-zv-player]").nth(index).evaluate(READ_PLAYER)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium, headless, shared by the module."""
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
 @pytest.fixture()
 def open_page(browser):
     """Open a local file with every other request blocked and counted; close it afterwards."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
 
     def open_(path: Path, fragment: str = "", ready: bool = True) -> Opened:
-        page = ctx.new_page()
-        opened = Opened(page)
-        url = path.resolve().as_uri()
-
-        def route(r):
-            if r.request.url.split("#")[0] == url:
-                r.continue_()
-            else:
-                opened.requests.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
-
-        def dialog(d):
-            opened.dialogs.append(d.message)
-            d.dismiss()
-
-        page.on("dialog", dialog)
-        page.goto(url + fragment)
-        if ready:
-            page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
-        return opened
+        return Opened(ctx, path, fragment, ready=ready)
 
     yield open_
     ctx.close()

@@ -519,13 +519,15 @@ def test_notebook_outputs_lose_this_machines_folders():
 def test_the_timeline_figure_never_builds_a_pages_by_steps_array(monkeypatch):
     """The report draws every slot's state over the steps from the view model's changes, not a pages x steps matrix."""
     from zswapviz import plots
+    from zswapviz.views.figures import occupancy
     from zswapviz.views.report.figures import state_segments
 
     def refuse(*a, **k):
         raise AssertionError("a pages x steps matrix was built")
 
-    monkeypatch.setattr(plots, "occupancy_raster", refuse)
-    monkeypatch.setattr(plots, "draw_occupancy_timeline", refuse)
+    for module in (plots, occupancy):
+        monkeypatch.setattr(module, "occupancy_raster", refuse)
+        monkeypatch.setattr(module, "draw_occupancy_timeline", refuse)
     trace = resolve_scenario("stale-rollback").run()
     vm = view_model(trace)
     assert_no_injection(render_html(trace))

@@ -286,7 +286,7 @@ class Explorer(LessonControls):
 
     def save_figure(self, path: str | Path) -> Path:
         """Draw the current step with matplotlib and save it to *path* (PNG, SVG or PDF by suffix)."""
-        from ..plots import save_step_figure
+        from .figures import save_step_figure
 
         try:
             written = save_step_figure(self.trace, self.step, path)

@@ -73,7 +73,7 @@ def draw_timeline(ax, vm: dict) -> None:
 
 def trace_figures(trace: Trace, small: bool = False, vm: dict | None = None) -> list[tuple[str, str, dict | None]]:
     """(caption, base64 PNG, geometry) of the figures of *trace* (its view model *vm* if already made)."""
-    from ... import plots
+    from ..figures import draw_ledger, draw_occupancy
     from ..viewmodel import view_model
 
     n = len(trace)
@@ -85,14 +85,14 @@ def trace_figures(trace: Trace, small: bool = False, vm: dict | None = None) -> 
         return True
 
     def ledger_plot(ax):
-        _lines, marker = plots.draw_ledger(ax, trace)
+        _lines, marker = draw_ledger(ax, trace)
         marker.remove()
         ax.set_xlim(-0.5, n - 0.5)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10, frameon=False)
         return True
 
     def final(ax):
-        plots.draw_occupancy(ax, trace.snapshots[-1])
+        draw_occupancy(ax, trace.snapshots[-1])
         ax.set_title("after the last step", fontsize=9)
         return False
 

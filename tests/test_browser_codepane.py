@@ -23,7 +23,7 @@ PANE = Path(__file__).resolve().parents[1] / "zswapviz" / "views" / "static" / "
 
 
 def pane_vm(trace) -> dict:
-    """The parts of a view model the pane reads: steps (phase, failed, op_index), code, listings."""
+    """The parts of a view model the pane reads: steps (phase, failed, operation_index), code, listings."""
     try:
         from zswapviz.views.viewmodel import view_model
     except ImportError:
@@ -38,7 +38,7 @@ def pane_vm(trace) -> dict:
     return {
         "n": len(trace.steps),
         "steps": {"phase": [phases.index(str(s.phase)) for s in trace.steps], "phases": phases,
-                  "op_index": [getattr(s, "operation_index", getattr(s, "op_index", 0)) for s in trace.steps], "failed": [s.index for s in trace.steps if s.failed]},
+                  "operation_index": [s.operation_index for s in trace.steps], "failed": [s.index for s in trace.steps if s.failed]},
         "code": {"functions": names, "fn": [r[0] for r in view["steps"]], "line": [r[1] for r in view["steps"]],
                  "call": [r[2] for r in view["steps"]]},
         "listings": view["listing"],

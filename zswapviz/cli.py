@@ -13,10 +13,11 @@ import os
 import sys
 
 from .errors import UsageError
+from .units import FOLIO_SIZES, argument_type, parse_folio_size, percent_type, positive_type
 
+#: Re-exported from :mod:`zswapviz.units`, where they live, for older callers.
 __all__ = ["argument_type", "main", "parse_folio_size", "percent_type"]
 
-_SIZES = ", ".join(f"{4 << o}K" for o in range(10))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,63 +25,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # noqa: D401 - argparse's hook
         raise UsageError(message)
-
-
-def parse_folio_size(text: str) -> int:
-    """Pages per folio from a size like ``64K``, ``2M`` or ``64``.
-
-    >>> parse_folio_size("2M")
-    512
-    """
-    t = str(text).strip().upper().removesuffix("B")
-    mult = 1
-    if t.endswith("K"):
-        t = t[:-1]
-    elif t.endswith("M"):
-        t, mult = t[:-1], 1024
-    if not _whole(t) or int(t) == 0:
-        raise UsageError(f"bad folio size {text!r}; accepted: {_SIZES} (or 2M)")
-    kb = int(t) * mult
-    if kb % 4 or (kb // 4) & (kb // 4 - 1) or kb // 4 > 512:
-        raise UsageError(f"bad folio size {text!r}; accepted: {_SIZES} (or 2M)")
-    return kb // 4
-
-
-def _whole(text: str) -> bool:
-    """Whether *text* is a plain ASCII whole number."""
-    return str(text).isascii() and str(text).isdigit()
-
-
-def argument_type(parse):
-    """Wrap *parse* so argparse keeps its UsageError sentence as the message.
-
-    argparse replaces a ValueError's text (UsageError is one) by its own
-    "invalid value" line; an ArgumentTypeError keeps ours.
-    """
-    def wrapped(text: str):
-        try:
-            return parse(text)
-        except UsageError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-    wrapped.__name__ = parse.__name__
-    return wrapped
-
-
-def percent_type(name: str):
-    """An argparse type for option *name*: a whole percentage from 0 to 100."""
-    def percent(text: str) -> int:
-        if not _whole(text) or not 0 <= int(text) <= 100:
-            raise UsageError(f"{name} must be a whole percentage from 0 to 100, not {text!r}")
-        return int(text)
-    return argument_type(percent)
-
-
-def _positive(name: str):
-    def positive(text: str) -> int:
-        if not _whole(text) or int(text) < 1:
-            raise UsageError(f"{name} must be a whole number of at least 1, not {text!r}")
-        return int(text)
-    return argument_type(positive)
 
 
 def machine_total_ram_pages() -> int:
@@ -97,25 +41,34 @@ def machine_total_ram_pages() -> int:
 
 def _build_parser() -> _Parser:
     from .compress import COMPRESSOR_NAMES
-    from .profiles import DEFAULT_KERNEL, DEFAULT_REFS, KERNEL_NAMES, REF_STRATEGIES
+    from .constants import (
+        DEFAULT_ACCEPT_THRESHOLD_PERCENT,
+        DEFAULT_COMPRESSOR,
+        DEFAULT_KERNEL,
+        DEFAULT_MAX_POOL_PERCENT,
+        DEFAULT_REFS,
+    )
+    from .profiles import KERNEL_NAMES, REF_STRATEGIES
 
     parser = _Parser(prog="zswapviz", description="Explore how Linux zswap stores large folios.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     sim = sub.add_parser("simulate", help="swap a page file out through the model and print the counters")
     sim.add_argument("--pages", required=True, metavar="FILE", help="raw pages, a multiple of 4096 bytes")
-    sim.add_argument("--folio-size", required=True, type=argument_type(parse_folio_size), metavar="SIZE", help=f"one of {_SIZES}")
-    sim.add_argument("--compressor", default="zstd", help=f"one of {', '.join(COMPRESSOR_NAMES)} (default zstd)")
+    sim.add_argument("--folio-size", required=True, type=argument_type(parse_folio_size), metavar="SIZE", help=f"one of {FOLIO_SIZES}")
+    sim.add_argument("--compressor", default=DEFAULT_COMPRESSOR,
+                     help=f"one of {', '.join(COMPRESSOR_NAMES)} (default {DEFAULT_COMPRESSOR})")
     sim.add_argument("--kernel", default=DEFAULT_KERNEL, help=f"one of {', '.join(KERNEL_NAMES)} (default {DEFAULT_KERNEL})")
     sim.add_argument("--refs", default=DEFAULT_REFS, help=f"one of {', '.join(REF_STRATEGIES)} (default {DEFAULT_REFS})")
-    sim.add_argument("--max-pool-percent", type=percent_type("--max-pool-percent"), default=20)
-    sim.add_argument("--accept-threshold-percent", type=percent_type("--accept-threshold-percent"), default=90)
-    sim.add_argument("--total-ram-pages", type=_positive("--total-ram-pages"), default=None)
+    sim.add_argument("--max-pool-percent", type=percent_type("--max-pool-percent"), default=DEFAULT_MAX_POOL_PERCENT)
+    sim.add_argument("--accept-threshold-percent", type=percent_type("--accept-threshold-percent"),
+                     default=DEFAULT_ACCEPT_THRESHOLD_PERCENT)
+    sim.add_argument("--total-ram-pages", type=positive_type("--total-ram-pages"), default=None)
     sim.add_argument("--fail", action="append", default=[], metavar="PAGE:KIND")
     sim.add_argument("--root-cgroup", action="store_true", help="pages in the root cgroup: no objcg, no charge")
     sim.add_argument("--json", action="store_true", help="one JSON object on stdout")
     demo = sub.add_parser("demo", help="store a 64 KiB folio failing at page 5 and print every step")
     demo.add_argument("--kernel", default=DEFAULT_KERNEL, help=f"one of {', '.join(KERNEL_NAMES)}")
-    demo.add_argument("--compressor", default="zstd")
+    demo.add_argument("--compressor", default=DEFAULT_COMPRESSOR)
     demo.add_argument("--source", action="store_true", help="print each step's line of the release's listing beside it")
     sim.set_defaults(func=_simulate)
     demo.set_defaults(func=_demo)
@@ -243,11 +196,11 @@ def _demo(args) -> int:
     from .compress import get_compressor
     from .ledger import file_block
     from .profiles import get_profile
-    from .scenario import ledger, load_scenario
+    from .scenario import ledger, resolve_scenario
 
     get_profile(args.kernel)
     get_compressor(args.compressor)
-    scenario = load_scenario("demo")
+    scenario = resolve_scenario("demo")
     scenario.kernel = args.kernel
     scenario.compressor = args.compressor
     trace = scenario.run()

@@ -34,9 +34,9 @@ from typing import Callable, Iterable, Iterator
 from .actions import Action, Phase, ShrinkResult
 from .constants import EEXIST
 from .errors import UsageError
+from .lifetime import compressor_switch_steps, invalidate_steps, shrink_memcg_cb
 from .model.folio import Folio
 from .model.world import World
-from .store import compressor_switch_steps, invalidate_steps, shrink_memcg_cb
 
 __all__ = ["ACTORS", "MODES", "Interleaving", "interleaver"]
 

@@ -22,7 +22,6 @@ from .errors import UsageError
 __all__ = [
     "PAGE_KINDS",
     "PAGE_SIZE",
-    "is_zero_page",
     "iter_page_file",
     "load_pages",
     "make_pages",
@@ -309,7 +308,3 @@ def split_pages(data: bytes) -> list[bytes]:
     """Cut page-aligned bytes into a list of pages."""
     return [data[i:i + PAGE_SIZE] for i in range(0, len(data), PAGE_SIZE)]
 
-
-def is_zero_page(page: bytes) -> bool:
-    """Whether every byte of *page* is zero."""
-    return not any(page) if len(page) < 64 else page.count(0) == len(page)

@@ -32,7 +32,7 @@ from .constants import (
 from .errors import UsageError
 from .faults import ALL_FAULT_KINDS, LATER_FAULTS, Faults
 from .ledger import ledger
-from .model.folio import Folio, folio_order_for_pages
+from .model.folio import Folio, folio_order_for_pages, make_folios
 from .model.memcg import MemCgroup
 from .model.world import Params, World
 from .pages import PAGE_KINDS, load_pages, make_pages, pages_from_recipe, split_pages
@@ -40,8 +40,10 @@ from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
 from .resources import data_path
 from .store import swap_writepage, zswap_load
 from .trace import Trace, record
+from .units import parse_folio_size
 
-__all__ = ["SCENARIO_DIR", "Scenario", "builtin_scenarios", "ledger", "load_scenario", "read_json_file"]
+__all__ = ["SCENARIO_DIR", "Scenario", "builtin_scenarios", "ledger", "load_scenario", "read_json_file",
+           "resolve_scenario"]
 
 #: Where the built-in scenario files live.
 SCENARIO_DIR = data_path("scenarios")
@@ -154,7 +156,6 @@ class Scenario:
         if "folio_size" in data and "folio_pages" in data:
             raise UsageError(f"{where}: give folio_size or folio_pages, not both")
         if "folio_size" in data:
-            from .cli import parse_folio_size
             if not isinstance(data["folio_size"], (str, int)) or isinstance(data["folio_size"], bool) \
                     or len(str(data["folio_size"])) > 12:
                 raise UsageError(f"{where}: field 'folio_size' must be a size such as \"64K\", "
@@ -247,20 +248,15 @@ class Scenario:
     def run(self) -> Trace:
         """Swap out every folio with the full trace recorded (the fields are checked again first)."""
         self.validate()
-        try:
-            order = folio_order_for_pages(self.folio_pages)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
         pages = split_pages(self.page_bytes())
-        if len(pages) % self.folio_pages:
-            raise UsageError(f"{len(pages)} pages do not fill whole folios of {self.folio_pages} pages")
         faults = Faults(self.faults)
         faults.check_range(len(pages))
-        check_refs(self.refs, self.kernel)
         world = self.world()
         nr = self.folio_pages
-        folios = [Folio(world.alloc_swap_slots(nr), order, pages[i:i + nr], i)
-                  for i in range(0, len(pages), nr)]
+        try:
+            folios = make_folios(world, nr, pages=pages)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
         first = folios[0].offset
         self._plant_stale(world, folios, pages)
         ops = [swap_writepage(world, f, faults) for f in folios]
@@ -470,26 +466,49 @@ def __getattr__(name: str):
 
 def builtin_scenarios() -> dict[str, Scenario]:
     """The scenarios shipped in data/scenarios/, by file stem."""
-    return {p.stem: load_scenario(p) for p in sorted(SCENARIO_DIR.glob("*.json"))}
+    return {p.stem: resolve_scenario(p) for p in sorted(SCENARIO_DIR.glob("*.json"))}
 
 
-def load_scenario(name_or_path: str | os.PathLike) -> Scenario:
-    """Load a scenario file, or a built-in one by name (a bare name: no folder, no ``.json``)."""
-    if not isinstance(name_or_path, (str, os.PathLike)) or isinstance(os.fspath(name_or_path), bytes):
-        raise UsageError(f"a scenario is a built-in name or a file path, not {_show(name_or_path)}")
-    text = os.fspath(name_or_path)
+def resolve_scenario(spec, where: str | None = None) -> Scenario:
+    """The one way to a checked scenario: a built-in name, a JSON file's path, an object of fields, or a Scenario.
+
+    A bare name (no folder, no ``.json``; its dots, as in "bug-6.13", are not
+    a suffix) that is not an existing file is a built-in scenario of
+    ``data/scenarios/``; a path that names a missing file is an error, never
+    the built-in of the same name. Every way ends in
+    :meth:`Scenario.validate`, so each bad input is one plain sentence
+    (:class:`~zswapviz.errors.UsageError`); *where* starts it (a file's
+    errors name the file).
+    """
+    if isinstance(spec, Scenario):
+        return spec.validate(where)
+    if isinstance(spec, dict):
+        return Scenario.from_dict(spec, where=where or "scenario")
+    lead = f"{where}: " if where else ""
+    if not isinstance(spec, (str, os.PathLike)) or isinstance(os.fspath(spec), bytes):
+        raise UsageError(f"{lead}a scenario is a built-in name, a file path or an object of fields, "
+                         f"not {_show(spec)}")
+    text = os.fspath(spec)
     if not text or "\0" in text:
-        raise UsageError(f"no scenario {text!r}: give a built-in name or a file path")
+        raise UsageError(f"{lead}no scenario {text!r}: give a built-in name or a file path")
     path = Path(text)
     bare = "/" not in text and os.sep not in text and not text.endswith(".json")
     if not path.exists() and bare:
-        # A built-in name (its dots, as in "bug-6.13", are not a suffix)
         candidate = SCENARIO_DIR / f"{text}.json"
         if not candidate.exists():
             names = ", ".join(p.stem for p in sorted(SCENARIO_DIR.glob("*.json")))
             raise UsageError(f"no scenario {text!r}: not a file, and the built-in ones are {names}")
         path = candidate
     return Scenario.from_dict(read_json_file(path, "scenario"), where=str(path))
+
+
+def load_scenario(name_or_path) -> Scenario:
+    """Load a scenario file, or a built-in one by name: :func:`resolve_scenario`, under its older name.
+
+    Kept for notebooks and the public API; the package itself calls
+    :func:`resolve_scenario`.
+    """
+    return resolve_scenario(name_or_path)
 
 
 def read_json_file(path: str | os.PathLike, what: str):

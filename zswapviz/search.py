@@ -144,7 +144,7 @@ def _run(args) -> int:
 
 
 def _max_examples(text: str) -> int:
-    from .cli import argument_type
+    from .units import argument_type
 
     @argument_type
     def parse(text: str) -> int:

@@ -26,14 +26,14 @@ from .constants import (
 from .errors import UsageError
 from .faults import Faults
 from .ledger import ledger
-from .model.folio import Folio, folio_order_for_pages
+from .model.folio import Folio, folio_order_for_pages, make_folios
 from .model.stats import mthp_key
 from .model.validate import check_world
 from .model.world import Params, World
 from .profiles import check_refs, get_profile
 from .store import swap_writepage
 
-__all__ = ["SUMMARY_KEYS", "simulate", "summarize"]
+__all__ = ["SUMMARY_KEYS", "bulk_folios", "simulate", "summarize"]
 
 #: Keys of :func:`summarize`'s result besides the per-size mTHP ones.
 SUMMARY_KEYS = (
@@ -100,7 +100,7 @@ def simulate(pages: bytes | Iterable[bytes], folio_pages: int, *, kernel: str = 
         total = total_pages
         chunks = (np.frombuffer(c, dtype=np.uint8).reshape(-1, PAGE_SIZE) for c in pages)
     try:
-        order = folio_order_for_pages(folio_pages)
+        folio_order_for_pages(folio_pages)
     except ValueError as e:
         raise UsageError(str(e)) from None
     if total % folio_pages:
@@ -122,15 +122,9 @@ def simulate(pages: bytes | Iterable[bytes], folio_pages: int, *, kernel: str = 
     for chunk in chunks:
         if len(chunk) % folio_pages:
             raise UsageError(f"a chunk of {len(chunk)} pages does not hold whole folios of {folio_pages} pages")
-        nonzero = chunk.any(axis=1)
-        zero_folio = ~nonzero.reshape(-1, folio_pages).any(axis=1)
-        lengths = comp.lengths(chunk, threads).tolist()
-        for f in range(len(chunk) // folio_pages):
-            lo = f * folio_pages
-            folio = Folio(world.alloc_swap_slots(folio_pages), order, None, start + lo,
-                          lengths[lo:lo + folio_pages], bool(zero_folio[f]))
+        for folio in bulk_folios(world, chunk, folio_pages, comp, start, threads):
             drive(swap_writepage(world, folio, faults))
-            if faults and any(faults.get(p) for p in range(start + lo, start + lo + folio_pages)):
+            if faults and any(faults.get(p) for p in range(folio.first_page, folio.first_page + folio_pages)):
                 _note(world, check_world(world))
         start += len(chunk)
         if progress is not None:
@@ -139,6 +133,20 @@ def simulate(pages: bytes | Iterable[bytes], folio_pages: int, *, kernel: str = 
         raise UsageError(f"the pages held {start} pages, not the {total} announced")
     _note(world, check_world(world))
     return summarize(world, folio_pages, folios)
+
+
+def bulk_folios(world: World, chunk: np.ndarray, folio_pages: int, comp, first_page: int = 0,
+                threads: int | None = None) -> list[Folio]:
+    """Cut a chunk of pages (one row of PAGE_SIZE bytes each) into folios that carry lengths, not bytes.
+
+    The compressed length of every page comes from one compiled call of
+    *comp* (``Compressor.lengths``), and each folio learns whether it is all
+    zero; then :func:`~zswapviz.model.folio.make_folios` puts them on fresh
+    swap slots of *world*. The bulk path and the kernel replay both use it.
+    """
+    zero = ~chunk.any(axis=1).reshape(-1, folio_pages).any(axis=1)
+    return make_folios(world, folio_pages, lengths=comp.lengths(chunk, threads).tolist(),
+                       zero=zero.tolist(), first_page=first_page)
 
 
 def _note(world: World, problems: list[str]) -> None:

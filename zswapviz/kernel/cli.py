@@ -27,7 +27,7 @@ from ..errors import UsageError
 
 __all__ = ["add_commands", "format_kernel_run"]
 
-from ..cli import argument_type, percent_type
+from ..units import argument_type, parse_folio_size, percent_type
 
 PAGE_SIZE = 4096
 _PLOT_SUFFIXES = (".png", ".svg", ".pdf")
@@ -41,11 +41,7 @@ def _compressor(text: str) -> str:
     return text
 
 
-@argument_type
-def _folio_size(text: str) -> int:
-    from ..cli import parse_folio_size
-
-    return parse_folio_size(text)
+_folio_size = argument_type(parse_folio_size)
 
 
 def add_commands(subparsers) -> None:

@@ -162,14 +162,14 @@ def replay_workload(workload: dict) -> list[dict]:
 
     from ..actions import drive
     from ..compress import get_compressor
-    from ..model.folio import Folio, folio_order_for_pages
+    from ..constants import PAGE_SIZE
     from ..model.world import Params, World
+    from ..simulate import bulk_folios
     from ..store import swap_writepage, zs_pool_shrink, zswap_invalidate
     from .summary import model_kernel_for_release
 
     prov = workload["provenance"]
     folio_pages = workload["folio_size_kb"] // 4
-    order = folio_order_for_pages(folio_pages)
     params = Params(compressor=prov["compressor"], max_pool_percent=prov["max_pool_percent"],
                     accept_threshold_percent=prov["accept_threshold_percent"],
                     total_ram_pages=prov["memtotal_pages"])
@@ -180,15 +180,11 @@ def replay_workload(workload: dict) -> list[dict]:
     for step in workload["steps"]:
         if step["op"] == "store":
             data = recording_pages({"name": workload["name"], "recipe": step["recipe"]})
-            arr = np.frombuffer(data, np.uint8).reshape(-1, 4096)
-            lengths = comp.lengths(arr).tolist()
+            arr = np.frombuffer(data, np.uint8).reshape(-1, PAGE_SIZE)
             offsets = []
-            for lo in range(0, len(arr), folio_pages):
-                first = world.alloc_swap_slots(folio_pages)
-                zero = not arr[lo:lo + folio_pages].any()
-                drive(swap_writepage(world, Folio(first, order, None, lo,
-                                                    lengths[lo:lo + folio_pages], zero)))
-                offsets.extend(range(first, first + folio_pages))
+            for folio in bulk_folios(world, arr, folio_pages, comp):
+                drive(swap_writepage(world, folio))
+                offsets.extend(range(folio.offset, folio.offset + folio_pages))
             regions[step["region"]] = offsets
         elif step["op"] == "free":
             offsets = regions[step["region"]]
@@ -197,6 +193,6 @@ def replay_workload(workload: dict) -> list[dict]:
         elif step["op"] == "compact":
             drive(zs_pool_shrink(world))
         stats = dict(world.stats)
-        stats["pool_total_size"] = world.zswap_total_pages() * 4096
+        stats["pool_total_size"] = world.zswap_total_pages() * PAGE_SIZE
         out.append({"op": step["op"], **{k: stats.get(k, 0) for k in step["counters"]}})
     return out

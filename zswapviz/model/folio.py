@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-__all__ = ["MAX_ORDER", "Folio", "folio_order_for_pages"]
+__all__ = ["MAX_ORDER", "Folio", "folio_order_for_pages", "make_folios"]
 
 #: Largest folio modelled: order 9, a 2 MiB PMD-sized THP.
 MAX_ORDER = 9
@@ -47,6 +47,33 @@ class Folio:
         if self.zero is None:
             self.zero = all(p.count(0) == len(p) for p in self.pages)
         return self.zero
+
+
+def make_folios(world, folio_pages: int, *, pages: Sequence[bytes] | None = None,
+                lengths: Sequence[int] | None = None, zero: Sequence[bool] | None = None,
+                first_page: int = 0) -> list[Folio]:
+    """Cut a run's pages into folios of *folio_pages*, each on fresh aligned swap slots of *world*.
+
+    The one folio loop: a recorded run (:meth:`zswapviz.scenario.Scenario.run`)
+    gives the page contents (*pages*); the bulk path
+    (:func:`zswapviz.simulate.simulate`) and the kernel replay
+    (:func:`zswapviz.kernel.recorded.replay_workload`) give their compressed
+    lengths (*lengths*) and, per folio, whether it is all zero (*zero*).
+    *first_page* is the run page number of the first page (faults are keyed
+    by it). Raises ValueError when the pages do not fill whole folios.
+    """
+    order = folio_order_for_pages(folio_pages)
+    total = len(pages) if pages is not None else len(lengths)
+    if total % folio_pages:
+        raise ValueError(f"{total} pages do not fill whole folios of {folio_pages} pages")
+    folios = []
+    for f, lo in enumerate(range(0, total, folio_pages)):
+        hi = lo + folio_pages
+        folios.append(Folio(world.alloc_swap_slots(folio_pages), order,
+                            None if pages is None else pages[lo:hi], first_page + lo,
+                            None if lengths is None else lengths[lo:hi],
+                            None if zero is None else bool(zero[f])))
+    return folios
 
 
 def folio_order_for_pages(nr: int) -> int:

@@ -10,7 +10,7 @@ the step back. The methods (:meth:`go`, :meth:`forward`, :meth:`to_failure`
 ...) move the page from Python. An invalid value shows one plain sentence,
 never a traceback, and keeps the last good run on screen.
 
->>> ex = Explorer(load_scenario("demo"))
+>>> ex = Explorer(resolve_scenario("demo"))
 >>> ex.to_failure()
 True
 >>> ex.trace.steps[ex.step].fn
@@ -38,7 +38,7 @@ import ipywidgets as W
 
 from ..errors import UsageError
 from ..lessons import LessonRunner
-from ..scenario import Scenario, builtin_scenarios, load_scenario
+from ..scenario import Scenario, builtin_scenarios, resolve_scenario
 from .form import DATA_DIR, DEFAULTS, ScenarioForm, as_sentence
 from .kernel import KernelPanel
 from .lesson import LessonControls
@@ -101,13 +101,13 @@ class Explorer(LessonControls):
             raise UsageError(f"Explorer takes a Scenario, a built-in scenario's name or a scenario file, "
                              f"not {type(scenario).__name__}")
         if isinstance(scenario, os.PathLike):
-            scenario = load_scenario(scenario)
+            scenario = resolve_scenario(scenario)
         if isinstance(scenario, str):
             builtins = builtin_scenarios()
             if scenario in builtins:
                 name, scenario = scenario, builtins[scenario]
             else:
-                scenario = load_scenario(scenario)
+                scenario = resolve_scenario(scenario)
         #: The scenario form: plain values, controls, and the one validator behind them.
         self.form = ScenarioForm(scenario or Scenario(), name, data_dir, on_change=self._guard(self._control_changed))
         self.label = label

@@ -12,6 +12,7 @@ range itself.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 from ..compress import COMPRESSOR_NAMES
@@ -19,7 +20,7 @@ from ..errors import UsageError
 from ..faults import ALL_FAULT_KINDS
 from ..pages import PAGE_KINDS, PAGE_SIZE, load_pages
 from ..profiles import KERNEL_NAMES, REF_STRATEGIES
-from ..scenario import SCENARIO_DIR, Scenario, builtin_scenarios, load_scenario
+from ..scenario import SCENARIO_DIR, Scenario, builtin_scenarios, resolve_scenario
 
 __all__ = ["DATA_DIR", "DEFAULTS", "FOLIO_PAGES", "ScenarioForm", "as_sentence", "builtin_name",
            "folio_size_label", "page_files", "params_from"]
@@ -30,26 +31,28 @@ DATA_DIR = SCENARIO_DIR.parent
 FOLIO_PAGES = tuple(1 << o for o in range(10))
 _TEXT_SUFFIXES = {".json", ".md", ".txt", ".py", ".csv", ".yml", ".yaml", ".html", ".ipynb"}
 
+#: A fresh Scenario's field defaults (each written once, in zswapviz.scenario and zswapviz.constants).
+_D = {f.name: f.default for f in fields(Scenario)}
 #: The form's values and their defaults (a fresh Scenario's).
 DEFAULTS = {
     "scenario": None,
-    "folio_pages": 16,
+    "folio_pages": _D["folio_pages"],
     "folios": 1,
     "contents": "text",
     "seed": 1,
-    "compressor": "zstd",
-    "kernel": "6.18",
-    "refs": "per-page",
+    "compressor": _D["compressor"],
+    "kernel": _D["kernel"],
+    "refs": _D["refs"],
     "fault_kind": "none",
     "fault_page": 5,
     "stale": [],
-    "enabled": True,
-    "max_pool_percent": 20,
-    "accept_threshold_percent": 90,
-    "total_ram_pages": 6171023,
-    "zswap_max_pages": None,
-    "zswap_writeback": True,
-    "root_cgroup": False,
+    "enabled": _D["enabled"],
+    "max_pool_percent": _D["max_pool_percent"],
+    "accept_threshold_percent": _D["accept_threshold_percent"],
+    "total_ram_pages": _D["total_ram_pages"],
+    "zswap_max_pages": _D["zswap_max_pages"],
+    "zswap_writeback": _D["zswap_writeback"],
+    "root_cgroup": _D["root_cgroup"],
 }
 
 
@@ -111,7 +114,7 @@ def builtin_name(scenario: Scenario) -> str | None:
         origin = Path(scenario.origin).resolve()
         if origin.parent != SCENARIO_DIR.resolve() or not origin.is_file():
             return None
-        return origin.stem if load_scenario(origin).to_dict() == scenario.to_dict() else None
+        return origin.stem if resolve_scenario(origin).to_dict() == scenario.to_dict() else None
     except (UsageError, OSError):
         return None
 
@@ -238,7 +241,7 @@ class ScenarioForm:
             # from_dict would name the field; the form names the choice
             raise UsageError(f"There is no kernel {d['kernel']!r}; choose one of {', '.join(KERNEL_NAMES)}.")
         try:
-            scenario = Scenario.from_dict(d, where="the scenario")
+            scenario = resolve_scenario(d, where="the scenario")
         except UsageError as e:
             raise UsageError(as_sentence(str(e))) from None
         if raw is not None:

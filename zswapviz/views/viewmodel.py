@@ -32,8 +32,8 @@ import math
 import re
 import weakref
 
-from ..constants import errno_name
-from ..lessons import LEDGER_KEYS, snapshot_ledger
+from ..claims import LEDGER_KEYS, snapshot_ledger
+from ..constants import DEFAULT_KERNEL, DEFAULT_REFS, errno_name
 from ..model.stats import new_stats
 from ..model.zsmalloc import SizeClasses
 from ..snapshot import CELL_STATES
@@ -415,14 +415,14 @@ def view_model(trace: Trace, label: str = "") -> dict:
         raise ValueError("the trace has no steps: there is nothing to show")
     code_of = {s: i for i, s in enumerate(CELL_STATES)}
     m = len(snaps[0].cells)
-    fns, phases, ops, texts, calls = _Table(), _Table(), _Table(), _Table(), _Table()
-    col = {"fn": [], "phase": [], "op": [], "op_index": [], "page": [], "arg": [], "text": [], "call": []}
+    fns, phases, actors, texts, calls = _Table(), _Table(), _Table(), _Table(), _Table()
+    col = {"fn": [], "phase": [], "actor": [], "operation_index": [], "page": [], "arg": [], "text": [], "call": []}
     failed = []
     for s in steps:
         col["fn"].append(fns.index(s.fn))
         col["phase"].append(phases.index(s.phase))
-        col["op"].append(ops.index(s.actor))
-        col["op_index"].append(s.operation_index)
+        col["actor"].append(actors.index(s.actor))
+        col["operation_index"].append(s.operation_index)
         col["page"].append(-1 if s.page is None else s.page)
         col["arg"].append(s.arg)
         col["text"].append(texts.index(_template(s.text, s.page, s.arg)))
@@ -448,7 +448,7 @@ def view_model(trace: Trace, label: str = "") -> dict:
         "states": list(CELL_STATES),
         "colors": [STATE_COLORS.get(s, "#cccccc") for s in CELL_STATES],
         "state_meanings": [STATE_MEANINGS.get(s, s) for s in CELL_STATES],
-        "steps": {**col, "fns": fns.items, "phases": phases.items, "ops": ops.items, "texts": texts.items,
+        "steps": {**col, "fns": fns.items, "phases": phases.items, "actors": actors.items, "texts": texts.items,
                   "calls": calls.items, "failed": failed},
         "cells": {"initial": initial, "changes": changes},
         "values": _values(trace),
@@ -499,7 +499,8 @@ def _stop_line(lesson, stop) -> list | None:
     trace = lesson.traces.get(stop.variant)
     if trace is None or not 0 <= stop.step < len(trace.steps):
         return None
-    hit = locate(trace.meta.get("kernel", "6.18"), trace.steps[stop.step], trace.meta.get("refs", "per-page"))
+    hit = locate(trace.meta.get("kernel", DEFAULT_KERNEL), trace.steps[stop.step],
+                 trace.meta.get("refs", DEFAULT_REFS))
     return None if hit is None else [hit[0], hit[1]]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from ...errors import UsageError
-from ...lessons import load_lesson, resolve_scenario
+from ...lessons import load_lesson
+from ...scenario import resolve_scenario
 from .comparison import export_comparison
 from .export import check_out, write_atomic
 from .index import export_all

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import UsageError
-from ...lessons import resolve_scenario, scenario_data
-from ...scenario import Scenario
+from ...lessons import scenario_data
+from ...scenario import Scenario, resolve_scenario
 from ...trace import Trace
 from . import figures
 from .export import check_out, write_atomic
@@ -50,7 +50,7 @@ class Variant:
         for name in ("kernel", "refs", "compressor"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
-        s = Scenario.from_dict(data, where=f"variant {self.label}")
+        s = resolve_scenario(data, where=f"variant {self.label}")
         s.origin = scenario.origin
         return s
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ...errors import UsageError
-from ...lessons import load_lesson, resolve_scenario
+from ...lessons import load_lesson
 from ...resources import notebooks_path
+from ...scenario import resolve_scenario
 from .comparison import Variant, export_comparison
 from .export import write_atomic
 from .lesson import export_lesson

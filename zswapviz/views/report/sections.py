@@ -11,8 +11,7 @@ import json
 import os
 
 from ...errors import UsageError
-from ...lessons import resolve_scenario
-from ...scenario import Scenario, ledger
+from ...scenario import Scenario, ledger, resolve_scenario
 from ...trace import Trace
 from .page import esc
 

@@ -102,7 +102,7 @@ function codepane_index(vm) {
   var failed = new Uint8Array(n), rollback = new Uint8Array(n);
   var phases = (vm.steps && vm.steps.phases) || [], phaseCol = (vm.steps && vm.steps.phase) || [];
   var rb = phases.indexOf("rollback");
-  var opIndex = (vm.steps && vm.steps.op_index) || [];
+  var opIndex = (vm.steps && vm.steps.operation_index) || [];
   var calls = {}, lastFn = -2, lastOp = null, callNo = 0;
   for (i = 0; i < n; i++) {
     var f = -1, l = -1;

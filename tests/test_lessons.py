@@ -338,3 +338,35 @@ def test_a_variant_may_change_the_faults_and_limits():
                                              {"at": "end", "variant": "full", "note": "y",
                                               "expect": {"pool_limit_hit": 1, "result": "disk"}}]))
     assert lesson.variants["kmem"].faults == {2: "kmemcache"}
+
+
+def test_operation_selects_by_operation_index_and_op_is_its_older_name():
+    """``"operation": k`` picks steps of the k-th operation; ``"op"`` (lesson files before) means the same."""
+    trace = resolve_scenario({"folio_size": "16K", "pages": {"kind": "text", "pages": 12}}).run()
+    picked = find_step(trace, {"fn": "zswap_store", "operation": 2, "phase": "done"})
+    assert picked is not None and trace.steps[picked].operation_index == 2
+    assert picked != find_step(trace, {"fn": "zswap_store", "operation": 0, "phase": "done"})
+    assert find_step(trace, {"fn": "zswap_store", "op": 2, "phase": "done"}) == picked
+    with pytest.raises(UsageError, match="not both"):
+        find_step(trace, {"op": 1, "operation": 1})
+    with pytest.raises(UsageError, match="'operation' must be a whole number"):
+        find_step(trace, {"operation": -1})
+
+
+def test_the_resolver_takes_every_form_and_lessons_use_the_same_function():
+    """One resolver: a name, a path, a dict and a Scenario give the same checked scenario; lessons re-export it."""
+    import zswapviz.lessons as lessons
+    import zswapviz.scenario as scenario
+
+    assert lessons.resolve_scenario is scenario.resolve_scenario
+    by_name = resolve_scenario("demo")
+    by_path = resolve_scenario(SCENARIO_DIR / "demo.json")
+    by_dict = resolve_scenario(by_name.to_dict())
+    assert by_name.to_dict() == by_path.to_dict() == by_dict.to_dict()
+    assert resolve_scenario(by_name) is by_name
+    assert scenario.load_scenario("demo").to_dict() == by_name.to_dict()
+    with pytest.raises(UsageError, match=r"^lesson x: a scenario is a built-in name"):
+        resolve_scenario(3, where="lesson x")
+    by_name.max_pool_percent = 101
+    with pytest.raises(UsageError, match="max_pool_percent"):
+        resolve_scenario(by_name)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 
 from .errors import UsageError
+from .fields import _show
 from .ledger import LEDGER_NUMBERS, OLD_NAMES, ledger
-from .scenario import _show, resolve_scenario
+from .scenario import resolve_scenario
 from .trace import Trace
 
 __all__ = ["CLAIM_KEYS", "LEDGER_KEYS", "MARKS", "check_claim", "claim_values", "find_step",
@@ -33,7 +34,6 @@ MARKS = ("start", "failure", "first_rollback", "last_rollback", "end")
 _SELECTOR_KEYS = {"step", "fn", "phase", "page", "operation", "op", "failed", "which"}
 #: Names a claim's ``expect`` may use besides the ledger's (see :func:`claim_values`).
 CLAIM_KEYS = ("fn", "page", "arg", "phase", "failed", "steps", "result", "results", "violations")
-
 
 
 def snapshot_ledger(snapshot) -> dict:

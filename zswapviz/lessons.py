@@ -77,8 +77,9 @@ from .claims import (
     trace_marks,
 )
 from .errors import UsageError
+from .fields import _show, read_json_file
 from .resources import data_path
-from .scenario import Scenario, _show, read_json_file, resolve_scenario
+from .scenario import Scenario, resolve_scenario
 from .trace import Trace
 
 __all__ = [

@@ -17,6 +17,7 @@ import random
 import stat
 from typing import Callable, Iterator, Mapping
 
+from .constants import PAGE_SIZE
 from .errors import UsageError
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "split_pages",
 ]
 
-PAGE_SIZE = 4096
 
 _WORDS = (
     "the of and to in is that for it as was with be by on not he this are or "

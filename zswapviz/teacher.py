@@ -29,8 +29,8 @@ import textwrap
 from pathlib import Path
 
 from .errors import UsageError
+from .fields import read_json_file
 from .lessons import LESSON_DIR, Answer, builtin_lessons, check_claim
-from .scenario import read_json_file
 
 __all__ = ["NOTEBOOK_ANSWERS", "check_answer", "notebook_answers", "teacher_edition", "teacher_edition_text"]
 

@@ -23,13 +23,13 @@ import json
 import os
 import re
 
+from ..constants import PAGE_SIZE
 from ..errors import UsageError
 
 __all__ = ["add_commands", "format_kernel_run"]
 
 from ..units import argument_type, parse_folio_size, percent_type
 
-PAGE_SIZE = 4096
 _PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 

@@ -12,11 +12,11 @@ never when this module is imported.
 
 from __future__ import annotations
 
+from ..constants import PAGE_SIZE
 from .labrun import MODEL_ONLY_KEYS
 
 __all__ = ["compare_results", "differences", "format_comparison", "plot_comparison"]
 
-PAGE_SIZE = 4096
 
 #: Compared keys that count pages (the rest count folios or events).
 PAGE_KEYS = ("zswpout", "pswpout", "swpout_zero", "stored_pages", "stored_incompressible_pages",

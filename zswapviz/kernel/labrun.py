@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 
+from ..constants import PAGE_SIZE
 from ..errors import UsageError
 from .counters import ZSWAP_PARAMS
 from .lab import KernelLab, _compressors, lab_problem
@@ -32,7 +33,6 @@ __all__ = [
     "model_run",
 ]
 
-PAGE_SIZE = 4096
 
 #: ``simulate --json`` keys the kernel does not expose globally: the memcg
 #: charge and the reference counts are internal, the violations are the

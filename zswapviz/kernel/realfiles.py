@@ -31,6 +31,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from ..constants import PAGE_SIZE
 from ..errors import UsageError
 from ..resources import data_path
 
@@ -45,7 +46,6 @@ __all__ = [
     "write_page_file",
 ]
 
-PAGE_SIZE = 4096
 
 #: Where page files and their provenance live in the repository.
 PAGES_DIR = data_path("kernel", "pages")

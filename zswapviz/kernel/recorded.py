@@ -163,6 +163,7 @@ def replay_workload(workload: dict) -> list[dict]:
     from ..actions import drive
     from ..compress import get_compressor
     from ..constants import PAGE_SIZE
+    from ..ledger import ledger
     from ..model.world import Params, World
     from ..simulate import bulk_folios
     from ..store import swap_writepage, zs_pool_shrink, zswap_invalidate
@@ -193,6 +194,6 @@ def replay_workload(workload: dict) -> list[dict]:
         elif step["op"] == "compact":
             drive(zs_pool_shrink(world))
         stats = dict(world.stats)
-        stats["pool_total_size"] = world.zswap_total_pages() * PAGE_SIZE
+        stats["pool_total_size"] = ledger(world)["pool_total_size"]
         out.append({"op": step["op"], **{k: stats.get(k, 0) for k in step["counters"]}})
     return out

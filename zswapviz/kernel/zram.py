@@ -31,6 +31,7 @@ from __future__ import annotations
 import mmap
 import os
 
+from ..constants import PAGE_SIZE
 from ..errors import UsageError
 from .lab import (
     _choice,
@@ -52,7 +53,6 @@ __all__ = [
     "zram_problem",
 ]
 
-PAGE_SIZE = 4096
 
 #: zram's device used as the oracle.
 ZRAM_DEVICE = "zram0"

@@ -29,24 +29,23 @@ with the page).
 from __future__ import annotations
 
 import math
-import re
 import weakref
 
 from ..claims import LEDGER_KEYS, snapshot_ledger
-from ..constants import DEFAULT_KERNEL, DEFAULT_REFS, errno_name
+from ..constants import DEFAULT_KERNEL, DEFAULT_REFS, PAGE_SIZE
 from ..model.stats import new_stats
 from ..model.zsmalloc import SizeClasses
 from ..snapshot import CELL_STATES
 from ..trace import Trace
+from .templates import _Table, _template, fill, step_call
 
-__all__ = ["FORMAT", "LESSON_FORMAT", "STATE_COLORS", "cached_view_model", "grid_columns", "lesson_view",
+__all__ = ["FORMAT", "LESSON_FORMAT", "STATE_COLORS", "cached_view_model", "fill", "grid_columns", "lesson_view",
            "step_call", "view_model"]
 
 #: The version tag of the view model; a change that breaks readers changes it.
 FORMAT = "zswapviz-view/1"
 #: The version tag of a lesson's view (stops, frames and the views they step through).
 LESSON_FORMAT = "zswapviz-lesson/1"
-PAGE_SIZE = 4096
 
 #: One colour per cell state (the renderers' light theme; the dark theme keeps the hues).
 STATE_COLORS = {
@@ -109,8 +108,6 @@ _CLASSES = SizeClasses()
 _STATS_KEYS = frozenset(new_stats())
 _FINAL_STATE = {"__swap_writepage": "disk", "folio_mark_dirty": "memory"}
 _OK_TEXT = "all invariants hold (checked after each operation)"
-_LENGTH_FNS = {"crypto_acomp_compress", "zs_malloc", "zpool_malloc", "obj_cgroup_charge_zswap", "xa_erase",
-               "zswap_entry_free"}
 
 
 def grid_columns(n: int) -> int:
@@ -124,67 +121,6 @@ def grid_columns(n: int) -> int:
     if n <= 16:
         return max(1, n)
     return min(128, max(16, 1 << math.ceil(math.log2(math.sqrt(2 * n)))))
-
-
-def step_call(fn: str, page: int | None, arg: int | None) -> str:
-    """The kernel call of a step as one short line: ``fn(page p): arg``.
-
-    >>> step_call("zs_malloc", 5, -12), step_call("crypto_acomp_compress", 0, 1802)
-    ('zs_malloc(page 5) -> -ENOMEM', 'crypto_acomp_compress(page 0): 1802 bytes')
-    """
-    where = "" if page is None else f"page {page}"
-    if arg is not None and arg < 0:
-        tail = f" -> {errno_name(arg)}"
-    elif arg and fn in _LENGTH_FNS:
-        tail = f": {arg} bytes"
-    else:
-        tail = ""
-    return f"{fn}({where}){tail}"
-
-
-class _Table:
-    """Strings kept once: :meth:`index` returns a string's position, adding it the first time."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-        self._pos: dict[str, int] = {}
-
-    def index(self, s: str) -> int:
-        i = self._pos.get(s)
-        if i is None:
-            i = self._pos[s] = len(self.items)
-            self.items.append(s)
-        return i
-
-
-_PAGE_WORD = re.compile(r"\b(page|Page) (\d+)\b")
-_NUMBER = re.compile(r"(?<![\w.-])(\d{2,})(?![\w.])")
-_FIELD = re.compile(r"\{\{|\}\}|\{p\}|\{a\}")
-
-
-def _template(text: str, page: int | None, arg: int | None) -> str:
-    """*text* with the step's page written ``{p}`` and its argument ``{a}``, when that is unambiguous.
-
-    Sentences differ mostly by page and length; templating them keeps the
-    table of distinct texts small. :func:`fill` must give *text* back, or
-    *text* is kept as it is.
-    """
-    t = text.replace("{", "{{").replace("}", "}}")
-    if page is not None:
-        p = str(page)
-        t = _PAGE_WORD.sub(lambda m: f"{m.group(1)} {{p}}" if m.group(2) == p else m.group(0), t)
-    if arg is not None and arg >= 10:
-        a = str(arg)
-        t = _NUMBER.sub(lambda m: "{a}" if m.group(1) == a else m.group(0), t)
-    if fill(t, page, arg) != text:
-        return text.replace("{", "{{").replace("}", "}}")
-    return t
-
-
-def fill(template: str, page: int | None, arg: int | None) -> str:
-    """A templated text with ``{p}`` and ``{a}`` filled in (``{{``/``}}`` are literal braces)."""
-    values = {"{{": "{", "}}": "}", "{p}": "" if page is None else str(page), "{a}": "" if arg is None else str(arg)}
-    return _FIELD.sub(lambda m: values[m.group(0)], template)
 
 
 def _cell_code(cell, code_of: dict) -> tuple[int, int, int]:

@@ -50,15 +50,11 @@ PRESENTATION = ("matplotlib", "ipywidgets", "pandas", "anywidget")
 DEFERRED_ALLOWED = {
     ("zswapviz.trace", "zswapviz.plots"):
         "Trace.plot(step) draws the step with matplotlib for notebooks (README), only when called",
-    ("zswapviz.trace", "zswapviz.views.figures"):
-        "the same Trace.plot, once the figures live in views/figures/",
     ("zswapviz.trace", "pandas"): "Trace.to_dataframe() returns a pandas table, only when called",
     ("zswapviz.compare", "pandas"): "compare_variants() returns a pandas table, only when called",
     ("zswapviz.kernel.compare", "matplotlib"): "plot_comparison() draws the kernel beside the model on request",
     ("zswapviz.views.viewmodel", "zswapviz.views.frames"):
         "View, which moved to views/frames.py, is still importable from views/viewmodel.py",
-    ("zswapviz.plots", "zswapviz.report"):
-        "plots saves a figure through report.write_atomic (until plots writes through zswapviz.outputs)",
 }
 
 #: Modules allowed over :data:`MAX_LINES`, and why.
@@ -68,7 +64,6 @@ LONG_ALLOWED = {
     "zswapviz/model/zsmalloc.py":
         "one kernel structure: zsmalloc's size classes, zspages, placement and compaction, as mm/zsmalloc.c",
     "zswapviz/kernel/lab.py": "being split by job (issue 9); remove this line once it is under the limit",
-    "zswapviz/plots.py": "being split into views/figures/ (issue 9); remove this line once it is under the limit",
 }
 MAX_LINES = 500
 

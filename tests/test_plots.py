@@ -198,7 +198,7 @@ def test_ledger_series_ends_at_the_final_ledger(traces):
         assert series["stored_pages"][-1] == final["stored_pages"]
         assert series["pool_refs"][-1] == final["pool_refs"]
         assert series["objcg_refs"][-1] == final["objcg_refs"]
-        assert series["zswap_b"][-1] == final["objcg_zswap_bytes"]
+        assert series["zswap_b"][-1] == final["zswap_b"]
     assert ledger_series(traces["bug-6.13"])["zswap_b"][-1] < 0
 
 

@@ -54,10 +54,38 @@ def test_compressor_overflow_on_618():
 
 
 def test_stable_notes_name_the_lzo_backports():
-    """The profiles say which stable updates behave differently (6.12.31, 6.14.9; never 6.13.y)."""
-    assert "6.12.31" in get_profile("6.12").stable_notes
-    assert "6.14.9" in get_profile("6.14").stable_notes
-    assert "never" in get_profile("6.13").stable_notes
+    """The profiles pin the stable commits: LZO fix in 6.12.31 and 6.14.9, none in 6.13.y; 6.13.5 has the charge fix."""
+    assert "6.12.31" in get_profile("6.12").stable_notes and "7caad075acb6" in get_profile("6.12").stable_notes
+    assert "6.14.9" in get_profile("6.14").stable_notes and "167373d77c70" in get_profile("6.14").stable_notes
+    notes613 = get_profile("6.13").stable_notes
+    assert "no 6.13.y release has the LZO fix" in notes613
+    assert "6.13.5" in notes613 and "a3652f5552b2" in notes613
+
+
+def test_kernel_facts_pin_commits_and_say_what_is_unconfirmed():
+    """docs/kernel-facts.md gives the full commit ids and says plainly what was not confirmed."""
+    facts = (ROOT / "docs" / "kernel-facts.md").read_text()
+    for commit in ("cc47f07234f72cbd8e2c973cdbf2a6730660a463", "7caad075acb634a74911830d6386c50ea12566cd",
+                   "167373d77c70c2b558aae3e327b115249bb2652c", "ff22f9299d7b2c7874b560993c21543708b7e1b6",
+                   "a3652f5552b20903315612da487a7be2b95394d5"):
+        assert commit in facts
+    assert " ".join(facts.split()).count("not independently confirmed") >= 2
+    assert "CVE-2025-38068" in facts
+
+
+def test_613_stable_releases_map_to_the_fixed_accounting_from_6135():
+    """6.13.0-6.13.4 shipped the accounting bug; 63895d20d63b reached 6.13.y in 6.13.5."""
+    from zswapviz.kernel.summary import model_kernel_for_release
+
+    assert [model_kernel_for_release(f"6.13.{y}") for y in (0, 2, 4, 5, 12)] == \
+        ["6.13", "6.13", "6.13", "6.14", "6.14"]
+
+
+def test_615_load_order_cites_the_commit():
+    """The 6.15+ load/writeback order cites Nhat Pham's commit ff22f9299d7b, not only its posting."""
+    from zswapviz.explain import explain_text
+
+    assert "ff22f9299d7b" in explain_text("6.18") and "ff22f9299d7b" not in explain_text("6.14")
 
 
 def test_incompressible_614_scenario_is_compress_fail_with_zstd():
@@ -496,3 +524,36 @@ def test_explain_command_line(capsys):
     assert main(["explain", "--kernel", "6.99"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("zswapviz: error:") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("kernel", KERNEL_NAMES)
+def test_reclaim_fail_sentence_says_every_failed_writeback_whoever_asked(kernel):
+    """The failing shrink_memcg_cb step names who asked and that reject_reclaim_fail counts every failed writeback."""
+    from zswapviz.explain import explain_text
+    from zswapviz.sentences import sentence_for
+
+    for op, who in (("swap_writepage", "this store called at memory.zswap.max"),
+                    ("zswap_writeback_one", "a shrinker's LRU walk"), ("writeback", "a shrinker's LRU walk")):
+        for err in (-17, -12):
+            s = sentence_for("shrink_memcg_cb", 3, err, "writeback", kernel=kernel, op=op)
+            text = s.text(3, err)
+            assert who in text and "reject_reclaim_fail + 1" in text
+            assert "every failed writeback" in text and "memory.zswap.max" in text and "shrink worker" in text
+            assert "shrink_memcg_cb" in s.source and "v6.12-v6.18" in s.source
+    eio = sentence_for("shrink_memcg_cb", 3, -5, "writeback", kernel=kernel, op="zswap_writeback_one")
+    assert (eio.text(3, -5) != "") == get_profile(kernel).decompress_before_erase
+    listing = explain_text(kernel)
+    assert listing.count("The counter counts every failed writeback, whoever asked for it") >= 4
+    assert ("failed (-EIO) in a shrinker" in listing) == get_profile(kernel).decompress_before_erase
+
+
+def test_reclaim_fail_in_a_run_and_in_the_counter_table():
+    """race-realistic's -EEXIST writeback step says so, and the counter's label is not 'cgroup limit' only."""
+    from zswapviz.views.viewmodel import COUNTER_ROWS
+
+    trace = load_scenario("race-realistic").run()
+    failed = [s for s in trace.steps if s.fn == "shrink_memcg_cb" and s.arg == -17]
+    assert failed and "every failed writeback" in failed[0].text and "shrinker" in failed[0].text
+    label = dict(COUNTER_ROWS)["reject_reclaim_fail"]
+    assert "whoever asked" in label and "shrink worker" in label
+

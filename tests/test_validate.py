@@ -162,7 +162,7 @@ def test_charge_catches_bytes_off(healthy):
     world, _ = healthy
     total = sum(e.length for e in entries(world))
     world.memcg.zswap_b -= 24
-    with pytest.raises(ValidationError, match=rf"objcg_zswap_bytes is {total - 24}, .* hold {total} bytes"):
+    with pytest.raises(ValidationError, match=rf"zswap_b is {total - 24}, .* hold {total} bytes"):
         validate_charge(world)
     assert names(world) == {"validate_charge"}
 
@@ -300,7 +300,7 @@ def test_613_failure_at_page_5_is_flagged():
     assert world.memcg.zswapped == -5
     with pytest.raises(ValidationError, match="stored_pages is -5, but the trees hold 0 entries"):
         validate_stored_pages(world)
-    with pytest.raises(ValidationError, match=rf"objcg_zswap_bytes is {-sum(lengths)}, but the cgroup's entries hold 0 bytes"):
+    with pytest.raises(ValidationError, match=rf"zswap_b is {-sum(lengths)}, but the cgroup's entries hold 0 bytes"):
         validate_charge(world)
     # Refs were taken per page and dropped per entry: those ledgers are right; the
     # bytes uncharged but never charged also owe pages to memory.current's page_counter
@@ -337,12 +337,12 @@ def test_613_zswapped_drifts_after_a_successful_store_then_free():
     total = sum(e.length for e in entries(world))
     assert (world.memcg.zswap_b, world.memcg.zswapped) == (total, 1)
     assert world.stats["stored_pages"] == NR
-    with pytest.raises(ValidationError, match=rf"memcg zswapped is 1, but the cgroup has {NR} entries"):
+    with pytest.raises(ValidationError, match=rf"zswapped is 1, but the cgroup has {NR} entries"):
         validate_charge(world)
     for off in range(folio.offset, folio.offset + NR):
         assert run(zswap_invalidate(world, off))
     assert (world.memcg.zswap_b, world.memcg.zswapped) == (0, 1 - NR)
-    with pytest.raises(ValidationError, match=rf"memcg zswapped is {1 - NR}, but the cgroup has 0 entries"):
+    with pytest.raises(ValidationError, match=rf"zswapped is {1 - NR}, but the cgroup has 0 entries"):
         validate_charge(world)
     assert names(world) == {"validate_charge"}
 

@@ -74,12 +74,14 @@ class KernelProfile:
     #: whole stream, so a page that does not fit reaches zs_malloc, which
     #: refuses it with -ENOSPC (reject_compress_poor). True before
     #: cc47f07234f7 "crypto: lzo - Fix compression buffer overrun" (v6.15;
-    #: stable 6.12.31 and 6.14.9; never in 6.13.y).
+    #: stable 6.12.31 as 7caad075acb6 and 6.14.9 as 167373d77c70; none in
+    #: 6.13.y: the kernel CVE team's record of CVE-2025-38068).
     lzo_unbounded: bool = False
     #: zswap_load and writeback decompress before taking the entry out of
     #: the tree; a failed decompression counts decompress_fail, returns
-    #: -EIO and keeps the entry (lore 20250306205011.784787-1-nphamcs@gmail.com,
-    #: v6.15). False: erase first, and a failure is a BUG (6.12-6.14).
+    #: -EIO and keeps the entry (ff22f9299d7b, v6.15; lore
+    #: 20250306205011.784787-1-nphamcs@gmail.com). False: erase first, and a
+    #: failure is a BUG (6.12-6.14).
     decompress_before_erase: bool = False
     #: What a user of a stable update of this release would see differently
     #: (fixes backported after the tag, which the profile does not model).
@@ -107,8 +109,9 @@ _PROFILES = {
             lzo_unbounded=True,
             stable_notes=(
                 "6.12.31 and later have cc47f07234f7 (crypto: lzo - Fix compression buffer "
-                "overrun): LZO/LZO-RLE then return -EINVAL for a page that does not fit, "
-                "counted as reject_compress_fail like zstd"
+                "overrun; stable commit 7caad075acb6, per the CVE-2025-38068 record): LZO/LZO-RLE "
+                "then return -EINVAL for a page that does not fit, counted as "
+                "reject_compress_fail like zstd"
             ),
         ),
         KernelProfile(
@@ -144,8 +147,9 @@ _PROFILES = {
             release=(6, 13),
             lzo_unbounded=True,
             stable_notes=(
-                "6.13.y took 63895d20d63b (the accounting fix, as in the 6.14 profile) but "
-                "never the LZO fix cc47f07234f7"
+                "6.13.5 and later have 63895d20d63b (the accounting fix, as in the 6.14 "
+                "profile; stable commit a3652f5552b2); no 6.13.y release has the LZO fix "
+                "cc47f07234f7 (the CVE-2025-38068 record lists none for 6.13)"
             ),
         ),
         KernelProfile(
@@ -153,7 +157,7 @@ _PROFILES = {
             title="Linux 6.14: per-page charge and stored_pages (the 6.13 fix)",
             source=(
                 'Linux kernel commit 63895d20d63b ("mm/zswap: fix inconsistency when '
-                'zswap_store_page() fails") (in v6.14, backported to 6.13.y)'
+                'zswap_store_page() fails") (in v6.14; in 6.13.y from 6.13.5)'
             ),
             charge_in_store_page=True,
             store_incompressible=False,
@@ -162,8 +166,9 @@ _PROFILES = {
             lzo_unbounded=True,
             stable_notes=(
                 "6.14.9 and later have cc47f07234f7 (crypto: lzo - Fix compression buffer "
-                "overrun): LZO/LZO-RLE then return -EINVAL for a page that does not fit, "
-                "counted as reject_compress_fail like zstd"
+                "overrun; stable commit 167373d77c70, per the CVE-2025-38068 record): LZO/LZO-RLE "
+                "then return -EINVAL for a page that does not fit, counted as "
+                "reject_compress_fail like zstd"
             ),
         ),
         KernelProfile(
@@ -174,8 +179,9 @@ _PROFILES = {
                 'directly with zsmalloc"); lore 20250730234059.4603-1-sj@kernel.org '
                 '("mm/zswap: store <PAGE_SIZE compression failed page as-is"); both '
                 "seen on this project's 6.18.44 kernel (data/kernel/); load and writeback "
-                "decompress before erasing since lore 20250306205011.784787-1-nphamcs@gmail.com "
-                '("page_io: zswap: do not crash the kernel on decompression failure", v6.15)'
+                "decompress before erasing since ff22f9299d7b "
+                '("page_io: zswap: do not crash the kernel on decompression failure", v6.15; '
+                "lore 20250306205011.784787-1-nphamcs@gmail.com)"
             ),
             charge_in_store_page=True,
             store_incompressible=True,
@@ -215,7 +221,7 @@ KERNEL_NAMES = tuple(_PROFILES)
 #: (lore 20241107011246.59137-1-21cnbao@gmail.com), in the last week before
 #: v6.12 (listed in Linus's "Linux 6.12" mail,
 #: CAHk-=wgtGkHshfvaAe_O2ntnFBH3EprNk1juieLmjcF2HBwBgQ@mail.gmail.com);
-#: decompress_fail: lore 20250306205011.784787-1-nphamcs@gmail.com (v6.15);
+#: decompress_fail: ff22f9299d7b (v6.15; lore 20250306205011.784787-1-nphamcs@gmail.com);
 #: stored_incompressible_pages: lore 20250730234059.4603-1-sj@kernel.org (v6.18).
 COUNTER_SINCE = {
     "swpout_zero": (6, 12),

@@ -44,27 +44,36 @@ STAIL = "the 6.13 success tail: the '-' side of 63895d20d63b (lore 2025012910084
 SFIX = "63895d20d63b (v6.14)"
 S618 = "lore 20250829162212.208258-1-hannes@cmpxchg.org (v6.18)"
 SRAW = "lore 20250730234059.4603-1-sj@kernel.org (v6.18)"
-SIO15 = "lore 20250306205011.784787-1-nphamcs@gmail.com (v6.15)"
+SIO15 = ("ff22f9299d7b \"page_io: zswap: do not crash the kernel on decompression failure\" "
+         "(v6.15; lore 20250306205011.784787-1-nphamcs@gmail.com)")
 SIO = "mm/zswap.c zswap_load and zswap_writeback_entry (v6.12-v6.14)"
 SZERO = "0ca0c24e3211 (v6.12); SWPOUT_ZERO: lore 20241107011246.59137-1-21cnbao@gmail.com (v6.12)"
 SPAGEIO = "mm/page_io.c swap_writepage (v6.12-v6.14); swap_writeout in the 6.18-era code (lore 20250730234059.4603-1-sj@kernel.org)"
 SMTHP = "0c560dd86040 (v6.13)"
-SLZO = "cc47f07234f7 \"crypto: lzo - Fix compression buffer overrun\" (v6.15; 6.12.31, 6.14.9)"
+SLZO = ("cc47f07234f7 \"crypto: lzo - Fix compression buffer overrun\" (v6.15; stable 6.12.31 as "
+        "7caad075acb6 and 6.14.9 as 167373d77c70, none in 6.13.y: record of CVE-2025-38068)")
 SCOMP = "crypto/zstd.c, crypto/lz4.c, crypto/deflate.c; zswap_compress's one-page dlen (mm/zswap.c)"
+SCOMP_OLD = f"{SCOMP} (v6.12-v6.14)"
+SCOMP_NEW = f"{SCOMP} (v6.18; deflate as acomp: 08cabc7d3c86)"
 SZSM = "c7e6f17b52e9 \"zsmalloc: zs_malloc: return ERR_PTR on failure\" (v6.0)"
-SMEMCG = "obj_cgroup_charge_zswap, mm/memcontrol.c"
+SMEMCG = "obj_cgroup_charge_zswap, mm/memcontrol.c (v6.12-v6.18)"
 SWARN = "the warnings quoted in 63895d20d63b (page_counter_cancel, mm/page_counter.c)"
-SLIMITS = "zswap_check_limits, mm/zswap.c; seen: data/kernel/pool-limit-2m.json"
-SSHRINK = "shrink_memcg and shrink_memcg_cb, mm/zswap.c"
+SLIMITS = "zswap_check_limits, mm/zswap.c (v6.12-v6.18); seen: data/kernel/pool-limit-2m.json"
+SSHRINK = "shrink_memcg and shrink_memcg_cb, mm/zswap.c (v6.12-v6.18)"
+SRECLAIM = ("shrink_memcg_cb, mm/zswap.c (v6.12-v6.18): its failed-writeback branch is the only "
+            "zswap_reject_reclaim_fail++; shrink_memcg() (the store at memory.zswap.max, the shrink "
+            "worker) and zswap_shrinker_scan() all walk the LRU with it (the branch as quoted in lore "
+            "CAKEwX=OP_32757xb6ogZ5OaDk_6bhkm--F4akhQ-tj_WTzA4CA@mail.gmail.com)")
 SPOOL = ("__zswap_param_set (v6.12-v6.14) and zswap_compressor_param_set "
          "(lore 20250829162212.208258-2-hannes@cmpxchg.org); zswap_pool_create")
-SPERCPU = "percpu_ref_put_many and percpu_ref_kill, include/linux/percpu-refcount.h"
+SPERCPU = "percpu_ref_put_many and percpu_ref_kill, include/linux/percpu-refcount.h (v6.12-v6.18)"
 SAFTER = "lore CAKEwX=PBaioXK2iBjzjUHVeCReqCCNG3+qyhLcb6SDixbYbaLw@mail.gmail.com (Nhat Pham; not merged)"
 SBEFORE = "lore CAJD7tkadrmzUHMXRbeScq+ekY1AJhjrSZ_mZtt4H7x1Z=Ad=UQ@mail.gmail.com (Yosry Ahmed; not merged)"
 SBATCH = "lore 20260125033537.334628-26-kanchana.p.sridhar@intel.com (v14 zswap_store_pages; not merged)"
-SCOMPACT = "zs_shrinker_scan and zs_compact, mm/zsmalloc.c; seen: data/kernel/workloads/"
-SINVAL = "zswap_invalidate, mm/zswap.c; the swap cache keeps a slot of a locked folio busy"
-SLARGE_LOAD = "zswap_load's WARN on a large folio, mm/zswap.c"
+SCOMPACT = "zs_shrinker_scan and zs_compact, mm/zsmalloc.c (v6.12-v6.18); seen: data/kernel/workloads/"
+SINVAL = "zswap_invalidate, mm/zswap.c (v6.12-v6.18); the swap cache keeps a slot of a locked folio busy"
+SLARGE_LOAD = "zswap_load's WARN on a large folio, mm/zswap.c (v6.12-v6.18)"
+SWB = "zswap_writeback_entry, mm/zswap.c (v6.12-v6.18)"
 
 
 def _err(arg: int | None) -> str:
@@ -129,6 +138,34 @@ _not_wb = lambda p, a, ph, op: ph != "writeback"
 _fail = lambda p, a, ph, op: _neg(a)
 _ok = lambda p, a, ph, op: not _neg(a)
 
+
+def _wb_failed(a, eio: bool) -> bool:
+    # -EEXIST and -ENOMEM on every release; -EIO (failed decompression) only from 6.15
+    return a in (EEXIST, ENOMEM) or (eio and a == EIO)
+
+
+def _by_store(eio: bool):
+    return lambda p, a, ph, op: _wb_failed(a, eio) and op == "swap_writepage"
+
+
+def _by_shrinker(eio: bool):
+    return lambda p, a, ph, op: _wb_failed(a, eio) and op != "swap_writepage"
+
+
+#: What reject_reclaim_fail counts, said wherever a writeback fails.
+_RECLAIM_ANY = ("The counter counts every failed writeback, whoever asked for it: a store over "
+                "memory.zswap.max, the shrink worker at the pool limit, or the memory shrinker.")
+
+
+def _reclaim_fail_by_store(p, a) -> str:
+    return (f"Writeback of {_p(p)} failed ({_err(a)}) in the shrink_memcg() this store called at "
+            f"memory.zswap.max: reject_reclaim_fail + 1. {_RECLAIM_ANY}")
+
+
+def _reclaim_fail_by_shrinker(p, a) -> str:
+    return (f"Writeback of {_p(p)} failed ({_err(a)}) in a shrinker's LRU walk: reject_reclaim_fail + 1. "
+            f"{_RECLAIM_ANY}" + (" From the memory shrinker, -EEXIST also ends its walk." if a == EEXIST else ""))
+
 #: Every template, in the order of the code: swap-out (swap_writepage,
 #: zswap_store, zswap_store_page, zswap_compress, the success tail, the
 #: failure ladder and check_old), then load, writeback, invalidation, the
@@ -151,7 +188,7 @@ SENTENCES: tuple[Sentence, ...] = (
        S612, K612),
     _S("get_obj_cgroup_from_folio", _OUT, lambda p, a: "Take a reference on the folio's obj_cgroup for the duration of the store.", S613, LOOP),
     _S("obj_cgroup_may_zswap", _OUT, lambda p, a: "The cgroup is at its memory.zswap.max: try to make room by writing one of its entries back.",
-       "obj_cgroup_may_zswap, mm/memcontrol.c (true without a check on cgroup v1)"),
+       "obj_cgroup_may_zswap, mm/memcontrol.c (v6.12-v6.18) (true without a check on cgroup v1)"),
     _S("shrink_memcg", _OUT, lambda p, a: ("shrink_memcg() wrote an entry back: the store goes on without checking the limit again." if a == 0 else f"shrink_memcg() returned {_err(a)}: the store is refused."),
        SSHRINK),
     _S("zswap_check_limits", _OUT, lambda p, a: ("The pool is at max_pool_percent (or still above the accept threshold after hitting it): the store is refused." if a else "The pool is under its limit: go on."),
@@ -177,14 +214,14 @@ SENTENCES: tuple[Sentence, ...] = (
     _S("crypto_acomp_compress", _OUT, lambda p, a: (f"The compressor returns {_err(a)} for {_p(p)}: an error, or an output that does not fit the one page it was given." if _neg(a)
                                                     else f"Compress {_p(p)}: 4096 bytes become {a}, more than the one page of output it was given (LZO before cc47f07234f7 does not check)." if a is not None and a > 4096
                                                     else f"Compress {_p(p)}: 4096 bytes become {a}."),
-       f"{SCOMP}; {SLZO}", ZPOOL),
+       f"{SCOMP_OLD}; {SLZO}", ZPOOL),
     _S("crypto_acomp_compress", _OUT, lambda p, a: (f"The compressor returns {_err(a)} for {_p(p)}: an error, or an output that does not fit one page." if _neg(a) else f"Compress {_p(p)}: 4096 bytes become {a}."),
-       f"{SCOMP}; {SRAW}", ZSMALLOC),
+       f"{SCOMP_NEW}; {SRAW}", ZSMALLOC),
     _S("mem_cgroup_zswap_writeback_enabled", _OUT, lambda p, a: (f"{_P(p)} does not compress below a page and the cgroup forbids writeback: rejected, keeping the compressor's errno ({_err(a)}: reject_compress_{'poor' if a == ENOSPC else 'fail'} + 1)." if _neg(a)
                                                                  else f"{_P(p)} does not compress below a page: it is stored as is, 4096 bytes (stored_incompressible_pages)."),
        SRAW, ZSMALLOC, _not_wb, "incompressible page"),
     _S("zswap_compress", _OUT, lambda p, a: (f"The compressor's -ENOSPC for {_p(p)} means it did not fit: reject_compress_poor + 1." if a == ENOSPC else f"Compression of {_p(p)} failed ({_err(a)}): reject_compress_fail + 1; the allocator is never called."),
-       f"{SCOMP}; zswap_compress's reject counters, mm/zswap.c", ZPOOL),
+       f"{SCOMP_OLD}; zswap_compress's reject counters, mm/zswap.c (v6.12-v6.14)", ZPOOL),
     _S("zpool_malloc", _OUT, lambda p, a: (f"zpool_malloc() refuses more than 4096 bytes for {_p(p)} (-ENOSPC from zs_malloc) before allocating anything: reject_compress_poor + 1." if a == ENOSPC
                                            else f"zpool_malloc() for {_p(p)} fails ({_err(a)}): reject_alloc_fail + 1." if _neg(a)
                                            else f"zpool_malloc() places {a} bytes (+8 for the handle) in a zsmalloc size class."),
@@ -283,23 +320,31 @@ SENTENCES: tuple[Sentence, ...] = (
        SSHRINK),
     _S("mem_cgroup_zswap_writeback_enabled", _WB, lambda p, a: "The cgroup's memory.zswap.writeback is 0: the shrinker skips it.",
        "mem_cgroup_zswap_writeback_enabled, mm/memcontrol.c (v6.8)", ALL, _wb_phase, "shrinker"),
-    _S("shrink_memcg_cb", _WB, lambda p, a: ({0: f"{_P(p)}'s entry was referenced: clear the bit and rotate it (second chance).",
-                                               1: f"{_P(p)}'s entry was written back: written_back_pages + 1."}.get(a, f"Writeback of {_p(p)} failed ({_err(a)}): reject_reclaim_fail + 1, whoever asked for it.")),
-       SSHRINK),
+    _S("shrink_memcg_cb", _WB, lambda p, a: (f"{_P(p)}'s entry was referenced: clear the bit and rotate it (second chance)." if a == 0
+                                              else f"{_P(p)}'s entry was written back: written_back_pages + 1."),
+       SSHRINK, ALL, _ok, "second chance or written back"),
+    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_store, SRECLAIM, OLD_IO, _by_store(False),
+       "writeback failed, asked by the store (memory.zswap.max)"),
+    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_shrinker, SRECLAIM, OLD_IO, _by_shrinker(False),
+       "writeback failed, asked by a shrinker"),
+    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_store, f"{SRECLAIM}; -EIO: {SIO15}", NEW_IO, _by_store(True),
+       "writeback failed, asked by the store (memory.zswap.max)"),
+    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_shrinker, f"{SRECLAIM}; -EIO: {SIO15}", NEW_IO, _by_shrinker(True),
+       "writeback failed, asked by a shrinker"),
     _S("__read_swap_cache_async", _WB, lambda p, a: (f"{_P(p)}'s slot is already in the swap cache: writeback gives up (-EEXIST)." if a else f"Allocate a swap-cache folio for {_p(p)}'s slot."),
-       "zswap_writeback_entry, mm/zswap.c"),
+       SWB),
     _S("xa_cmpxchg", _WB, lambda p, a: ("The tree no longer holds that entry: writeback gives up (-ENOMEM)." if a else f"Take {_p(p)}'s entry out of the tree (xa_cmpxchg), before decompressing."),
        SIO, OLD_IO),
     _S("xa_load", _WB, lambda p, a: ("The tree no longer holds that entry: writeback gives up (-ENOMEM)." if _neg(a) else f"Check that the tree still holds {_p(p)}'s entry (xa_load); it stays there until the page is decompressed."),
        SIO15, NEW_IO, _wb_phase),
     _S("zswap_decompress", _WB, lambda p, a: f"Decompress {a} bytes into the new swap-cache folio (a failure here is a BUG on this release).",
-       SIO, OLD_IO, _wb_phase),
+       SIO, OLD_IO, lambda p, a, ph, op: ph == "writeback" and not _neg(a)),
     _S("zswap_decompress", _WB, lambda p, a: (f"Decompression of {_p(p)} fails: decompress_fail + 1; writeback returns -EIO and the entry stays." if _neg(a) else f"Decompress {a} bytes into the new swap-cache folio."),
        SIO15, NEW_IO, _wb_phase),
     _S("xa_erase", _WB, lambda p, a: f"Now take {_p(p)}'s entry out of the tree (xa_erase).", SIO15, NEW_IO, _wb_phase),
     _S("zswap_entry_free", _WB, lambda p, a: f"zswpwb + 1; free {_p(p)}'s entry ({a} bytes): its LRU place, zsmalloc object, pool ref, charge and stored_pages go.",
-       "zswap_writeback_entry, mm/zswap.c", ALL, _wb_phase),
-    _S("__swap_writepage", _WB, lambda p, a: f"Write {_p(p)} to the swap device: pswpout + {a}.", "zswap_writeback_entry, mm/zswap.c", ALL, _wb_phase, "writeback"),
+       SWB, ALL, _wb_phase),
+    _S("__swap_writepage", _WB, lambda p, a: f"Write {_p(p)} to the swap device: pswpout + {a}.", SWB, ALL, _wb_phase, "writeback"),
     _S("swap_entry_free", _WB, lambda p, a: f"Freeing {_p(p)}'s swap slot must wait: the folio being stored holds it in the swap cache.", SINVAL),
     # -- invalidation -----------------------------------------------------------
     _S("xa_erase", _INV, lambda p, a: (f"The swap slot is freed: erase {_p(p)}'s slot and free the entry there ({a} bytes)." if a else f"The swap slot is freed: {_p(p)}'s slot holds no entry."),

@@ -37,9 +37,12 @@ def model_kernel_for_release(release: str) -> str | None:
 
     6.18 and later: ``6.18`` (incompressible pages stored as they are,
     zsmalloc called directly); 6.14 to 6.17: ``6.14``; 6.13: ``6.13``
-    (with its shipped accounting bug, fixed in 6.13.y stable releases by
-    63895d20d63b, so ``6.14`` for 6.13.y with y >= 2); 6.12: ``6.12``
-    (large folios refused). Older kernels have no profile.
+    (with its shipped accounting bug, fixed in 6.13.y from 6.13.5 by
+    63895d20d63b's stable commit a3652f5552b2, so ``6.14`` for 6.13.y with
+    y >= 5); 6.12: ``6.12`` (large folios refused). Older kernels have no
+    profile. The closest profile, not an exact one: 6.15 to 6.17 already
+    bound LZO (cc47f07234f7) and decompress before erasing (ff22f9299d7b),
+    which the ``6.14`` profile does not.
 
     >>> model_kernel_for_release("6.18.44-fc-v657"), model_kernel_for_release("6.16.1")
     ('6.18', '6.14')
@@ -61,7 +64,7 @@ def model_kernel_for_release(release: str) -> str | None:
     if (major, minor) >= (6, 14):
         return "6.14"
     if (major, minor) == (6, 13):
-        return "6.14" if patch >= 2 else "6.13"
+        return "6.14" if patch >= 5 else "6.13"
     if (major, minor) == (6, 12):
         return "6.12"
     return None

@@ -15,8 +15,8 @@ __all__ = ["DEBUGFS_COUNTERS", "VMSTAT_COUNTERS", "mthp_key", "new_stats"]
 DEBUGFS_COUNTERS = {
     # Store failed because the pool was at or over max_pool_percent (zswap_check_limits)
     "pool_limit_hit": "store refused: global pool limit reached",
-    # Writeback of an entry failed (-EEXIST, -ENOMEM) in shrink_memcg_cb
-    "reject_reclaim_fail": "writeback of an entry failed",
+    # Writeback of an entry failed (-EEXIST, -ENOMEM; -EIO from 6.15) in shrink_memcg_cb, whoever asked
+    "reject_reclaim_fail": "writeback of an entry failed (store at memory.zswap.max, shrink worker or shrinker)",
     # zs_malloc/zpool_malloc failed with an error other than -ENOSPC, or xa_store failed
     "reject_alloc_fail": "allocator or xarray could not get memory",
     # The zswap_entry slab allocation failed (zswap_entry_cache_alloc)

@@ -75,16 +75,16 @@ def validate_objcg_refs(world) -> None:
 
 
 def validate_charge(world) -> None:
-    """memory.zswap.current = sum of entry lengths; zswapped = entry count."""
+    """zswap_b (MEMCG_ZSWAP_B, memory.zswap.current) = sum of entry lengths; zswapped (MEMCG_ZSWAPPED) = entry count."""
     m = world.memcg
     if m is None or not world.params.cgroup_v2:
         return
     mine = [e for e in _entries(world) if e.objcg is m]
     total = sum(e.length for e in mine)
     if m.zswap_b != total:
-        raise ValidationError(f"objcg_zswap_bytes is {m.zswap_b}, but the cgroup's entries hold {total} bytes")
+        raise ValidationError(f"zswap_b is {m.zswap_b}, but the cgroup's entries hold {total} bytes")
     if m.zswapped != len(mine):
-        raise ValidationError(f"memcg zswapped is {m.zswapped}, but the cgroup has {len(mine)} entries")
+        raise ValidationError(f"zswapped is {m.zswapped}, but the cgroup has {len(mine)} entries")
 
 
 def validate_stored_pages(world) -> None:

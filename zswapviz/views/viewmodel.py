@@ -95,7 +95,7 @@ COUNTER_ROWS = (
     ("reject_compress_poor", "lengths not below a page"),
     ("reject_alloc_fail", "zs_malloc / xa_store failures"),
     ("reject_kmemcache_fail", "entry allocation failures"),
-    ("reject_reclaim_fail", "cgroup limit, writeback failed"),
+    ("reject_reclaim_fail", "failed writebacks, whoever asked: store at memory.zswap.max, shrink worker, shrinker"),
     ("written_back_pages", "entries written back to the swap device"),
     ("decompress_fail", "loads and writebacks whose decompression failed (6.15+)"),
 )

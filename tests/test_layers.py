@@ -63,7 +63,6 @@ LONG_ALLOWED = {
         "one algorithm: LZO1X-1 compression with the kernel's dictionary and its decompressor, compiled together",
     "zswapviz/model/zsmalloc.py":
         "one kernel structure: zsmalloc's size classes, zspages, placement and compaction, as mm/zsmalloc.c",
-    "zswapviz/kernel/lab.py": "being split by job (issue 9); remove this line once it is under the limit",
 }
 MAX_LINES = 500
 

@@ -14,6 +14,7 @@ import threading
 import time
 import warnings
 
+from ...constants import PAGE_SIZE
 from ...errors import UsageError
 from ..counters import THP_DIR, ZSWAP_DEBUGFS, ZSWAP_PARAMS, delta, read_counters
 from .journal import _drop_journal, _lab_dir, _notice, _save_journal, _undo_all, exclusive
@@ -31,8 +32,6 @@ from .settings import (
     lab_problem,
 )
 from .signals import _hook, _on_terminate, signals_deferred
-
-PAGE_SIZE = 4096
 
 #: ``madvise`` advice values (``include/uapi/asm-generic/mman-common.h``).
 MADV_HUGEPAGE = 14

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 
+from .constants import DEFAULT_TOTAL_RAM_PAGES
 from .errors import UsageError
 from .units import FOLIO_SIZES, argument_type, parse_folio_size, percent_type, positive_type
 
@@ -36,7 +37,7 @@ def machine_total_ram_pages() -> int:
                     return int(line.split()[1]) // 4
     except OSError:
         pass
-    return 6171023
+    return DEFAULT_TOTAL_RAM_PAGES
 
 
 def _build_parser() -> _Parser:

@@ -17,6 +17,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
+from .constants import DEFAULT_COMPRESSOR, DEFAULT_REFS
 from .errors import UsageError
 from .faults import FAULT_KINDS
 from .interleave import ACTORS
@@ -75,7 +76,7 @@ def _scenarios(kernel: str, refs: str):
         return Scenario(
             title=f"Counterexample: kernel {kernel}, refs {refs}",
             pages={"kind": kinds[0], "pages": nr, "seed": 1}, folio_pages=nr,
-            kernel=kernel, refs=refs, compressor="zstd",
+            kernel=kernel, refs=refs, compressor=DEFAULT_COMPRESSOR,
             faults={fault[0]: fault[1]} if fault else {}, stale=sorted(stale), interleave=inter,
         )
 
@@ -86,7 +87,7 @@ def _violations(scenario: Scenario) -> list[str]:
     return scenario.run().world.violations
 
 
-def find_counterexample(kernel: str, refs: str = "per-page", max_examples: int = 400) -> Scenario | None:
+def find_counterexample(kernel: str, refs: str = DEFAULT_REFS, max_examples: int = 400) -> Scenario | None:
     """The smallest scenario whose run breaks a validator, or None if none was found.
 
     Deterministic (derandomized); *max_examples* bounds the search.
@@ -125,7 +126,7 @@ def save_counterexample(scenario: Scenario, directory: str | Path = COUNTEREXAMP
 def _run(args) -> int:
     pairs = variants()
     if args.kernel:
-        pairs = [p for p in pairs if p[0] == args.kernel] or [(args.kernel, args.refs or "per-page")]
+        pairs = [p for p in pairs if p[0] == args.kernel] or [(args.kernel, args.refs or DEFAULT_REFS)]
     if args.refs:
         pairs = [p for p in pairs if p[1] == args.refs]
     for kernel, refs in pairs:

@@ -38,13 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from zswapviz.cli import parse_folio_size  # noqa: E402
 from zswapviz.compress import get_compressor  # noqa: E402
 from zswapviz.errors import UsageError  # noqa: E402
 from zswapviz.kernel import KernelLab, differences, lab_problem, read_counters  # noqa: E402
 from zswapviz.kernel.labrun import exposed_keys, swap_mib_for  # noqa: E402
 from zswapviz.pages import PAGE_SIZE, make_pages  # noqa: E402
 from zswapviz.simulate import simulate  # noqa: E402
+from zswapviz.units import parse_folio_size  # noqa: E402
 
 _HAS_THREADS = "threads" in inspect.signature(simulate).parameters
 

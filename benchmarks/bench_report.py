@@ -35,7 +35,7 @@ TIME_BUDGET = 10.0
 def main(name: str = "thp-2m") -> int:
     t0 = time.perf_counter()
     from zswapviz import report
-    from zswapviz.lessons import resolve_scenario
+    from zswapviz.scenario import resolve_scenario
     from zswapviz.views.report import figures
 
     imports = time.perf_counter() - t0

@@ -2,9 +2,12 @@
 
 The memory part runs each case in its own process and reads that
 process's peak resident size (``wait4``): the report of 8 x 2 MiB folios
-(targets 10 s, 500 MB), ``simulate`` on a 1 GiB page file (target 200 MB,
-independent of the file's size), and recording and reporting the largest
-scenario accepted (16,384 pages; target 2 GB). ``--no-memory`` skips it.
+(targets 10 s, 500 MB), ``simulate`` on a 256 MiB and a 1 GiB page file
+(target 200 MB, independent of the file's size: the two peaks should be
+the same), and recording and reporting the largest scenarios accepted
+(16,384 pages in 2 MiB and in order-0 folios, and 8192 order-0 folios
+with a compressor switch after each page, the most steps per accepted
+action measured; target 2 GB). ``--no-memory`` skips it.
 
 Measured in one process, cold (the first report pays matplotlib's import and
 the compressor's warm-up, as ``zswapviz report`` does) and warm, with the
@@ -83,6 +86,9 @@ _CASES = [
      "from zswapviz import Scenario, report\n"
      "report.export_html(Scenario(title='8 x 2 MiB', folio_pages=512, "
      "pages={'kind': 'text', 'pages': 4096}), OUT)", 10.0, 500),
+    ("simulate, 256 MiB page file (random pages, 64K folios)",
+     "from zswapviz.cli import main\nimport sys\n"
+     "sys.exit(main(['simulate', '--pages', SMALL, '--folio-size', '64K', '--json']))", None, 200),
     ("simulate, 1 GiB page file (random pages, 64K folios)",
      "from zswapviz.cli import main\nimport sys\n"
      "sys.exit(main(['simulate', '--pages', PAGES, '--folio-size', '64K', '--json']))", None, 200),
@@ -93,6 +99,20 @@ _CASES = [
      "from zswapviz import Scenario, report\n"
      "report.export_html(Scenario(title='largest', folio_pages=512, "
      "pages={'kind': 'text', 'pages': 16384}), OUT)", None, 2048),
+    # The most steps the validator accepts: every action in order-0 folios
+    ("report, 16384 order-0 folios (most store steps)",
+     "from zswapviz import Scenario, report\n"
+     "report.export_html(Scenario(title='order-0', folio_pages=1, "
+     "pages={'kind': 'text', 'pages': 16384}), OUT)", None, 2048),
+    # Half the budget as compressor switches, one after each page, cycling all
+    # five compressors (five live pools in every snapshot): the costliest
+    # step per accepted action measured (1024-4096 actions)
+    ("report, 8192 order-0 folios + 8192 compressor switches",
+     "from zswapviz import Scenario, report\n"
+     "names = ['lzo', 'zstd', 'lz4', 'deflate', 'lzo-rle']\n"
+     "report.export_html(Scenario(title='switches', folio_pages=1, "
+     "pages={'kind': 'text', 'pages': 8192}, interleave=[{'actor': 'compressor_switch', "
+     "'after_page': p, 'compressor': names[p % 5]} for p in range(8192)]), OUT)", None, 2048),
 ]
 
 
@@ -112,13 +132,15 @@ def memory() -> int:
 
     worst = 0
     with tempfile.TemporaryDirectory() as d:
-        pages = Path(d) / "1g.pages"
-        block = make_pages("random", 4096)  # 16 MiB, written 64 times
-        with open(pages, "wb") as f:
-            f.writelines(block for _ in range(64))
+        pages, small = Path(d) / "1g.pages", Path(d) / "256m.pages"
+        block = make_pages("random", 4096)  # 16 MiB, written 64 (16) times
+        for path, n in ((pages, 64), (small, 16)):
+            with open(path, "wb") as f:
+                f.writelines(block for _ in range(n))
         print("\npeak memory, each case in a fresh process (make bench)")
         for label, code, t_target, mb_target in _CASES:
-            seconds, mb, status = _measure(f"OUT, PAGES = {str(Path(d) / 'r.html')!r}, {str(pages)!r}\n" + code)
+            seconds, mb, status = _measure(f"OUT, PAGES, SMALL = {str(Path(d) / 'r.html')!r}, {str(pages)!r}, "
+                                           f"{str(small)!r}\n" + code)
             ok = status == 0 and mb <= mb_target and (t_target is None or seconds <= t_target)
             worst |= not ok
             t_note = f" (target {t_target:.0f} s)" if t_target else ""

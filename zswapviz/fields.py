@@ -21,8 +21,11 @@ __all__ = ["MAX_PAGES", "read_json_file"]
 
 #: The most pages a recorded trace takes: every step keeps a snapshot, and
 #: 16384 pages in 2 MiB folios (148k steps) record in about 600 MB; 65536
-#: pages needed more than 4 GB (benchmarks/bench_report.py). More pages:
-#: ``zswapviz simulate``, which keeps no steps.
+#: pages needed more than 4 GB (benchmarks/bench_report.py). The bound is
+#: also on pages, stale entries, later loads and interleaved actions
+#: together (Scenario.validate): each adds steps, and 16384 order-0 pages
+#: already record in about 1 GB. More pages: ``zswapviz simulate``, which
+#: keeps no steps.
 MAX_PAGES = 1 << 14
 
 #: The longest list or mapping a field takes (faults, stale, interleave, recipes).

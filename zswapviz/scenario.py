@@ -212,6 +212,15 @@ class Scenario:
             if p >= total:
                 name = "faults" if p in self.faults else "stale"
                 raise UsageError(f"{where}: field {name!r}: page {p} is out of range; the run has pages 0 to {total - 1}")
+        # Every page, stale entry, later load and interleaved action adds steps (fields.MAX_PAGES)
+        later = sum(1 for kind in self.faults.values() if kind in LATER_FAULTS)
+        work = total + len(self.stale) + later + len(self.interleave)
+        if work > _MAX_PAGES:
+            raise UsageError(
+                f"{where}: the run asks for {work} recorded actions ({total} pages, {len(self.stale)} stale "
+                f"entries, {later} loads of decompress_fail pages, {len(self.interleave)} interleaved actions); "
+                f"a recorded trace keeps every step, so together they may number at most {_MAX_PAGES}; "
+                f"'zswapviz simulate' runs any number of pages without keeping the steps")
 
     # -- running ---------------------------------------------------------------
 

@@ -3,7 +3,11 @@
 The same generators as a trace (:mod:`zswapviz.store`) run here with no
 snapshots; compressed lengths are computed per chunk of pages in one
 compiled call before the folios are stored, and no compressed bytes are
-kept. This is the path for workloads of hundreds of thousands of pages.
+kept. After each chunk the stored entries are settled
+(:meth:`~zswapviz.model.world.World.settle_entries`): every counter,
+reference, charge and zsmalloc page stays, the per-entry records go, so
+memory does not grow with the file. This is the path for workloads of
+hundreds of thousands of pages.
 """
 
 from __future__ import annotations
@@ -126,6 +130,8 @@ def simulate(pages: bytes | Iterable[bytes], folio_pages: int, *, kernel: str = 
             drive(swap_writepage(world, folio, faults))
             if faults and any(faults.get(p) for p in range(folio.first_page, folio.first_page + folio_pages)):
                 _note(world, check_world(world))
+        # Nothing here touches a stored folio again: keep its totals, not its entries
+        world.settle_entries()
         start += len(chunk)
         if progress is not None:
             progress(min(start, total), total)

@@ -36,6 +36,11 @@ def _entries(world) -> list:
     return [e for tree in world.trees.trees for e in tree.values()]
 
 
+def _settled(world):
+    """The totals of entries a bulk run settled (World.settle_entries); absent on older worlds."""
+    return getattr(world, "settled", None)
+
+
 def validate_pool_refs(world) -> None:
     """Each pool's refcount = base ref (if current) + one per entry using it.
 
@@ -46,6 +51,10 @@ def validate_pool_refs(world) -> None:
     for e in _entries(world):
         if e.pool is not None:
             users[id(e.pool)] = users.get(id(e.pool), 0) + 1
+    settled = _settled(world)
+    if settled is not None:
+        for key, n in settled.by_pool.items():
+            users[key] = users.get(key, 0) + n
     for pool in world.pools + world.released_pools:
         if pool.problems:
             raise ValidationError("; ".join(dict.fromkeys(pool.problems)))
@@ -70,6 +79,9 @@ def validate_objcg_refs(world) -> None:
     if m.objcg_problems:
         raise ValidationError("; ".join(dict.fromkeys(m.objcg_problems)))
     users = sum(1 for e in _entries(world) if e.objcg is m)
+    settled = _settled(world)
+    if settled is not None:
+        users += settled.memcg_entries
     if m.objcg_refs != 1 + users:
         raise ValidationError(f"objcg of {m.name}: refcount {m.objcg_refs}, expected {1 + users} (base ref + {users} entries)")
 
@@ -80,20 +92,25 @@ def validate_charge(world) -> None:
     if m is None or not world.params.cgroup_v2:
         return
     mine = [e for e in _entries(world) if e.objcg is m]
-    total = sum(e.length for e in mine)
+    total, count = sum(e.length for e in mine), len(mine)
+    settled = _settled(world)
+    if settled is not None:
+        total, count = total + settled.memcg_bytes, count + settled.memcg_entries
     if m.zswap_b != total:
         raise ValidationError(f"zswap_b is {m.zswap_b}, but the cgroup's entries hold {total} bytes")
-    if m.zswapped != len(mine):
-        raise ValidationError(f"zswapped is {m.zswapped}, but the cgroup has {len(mine)} entries")
+    if m.zswapped != count:
+        raise ValidationError(f"zswapped is {m.zswapped}, but the cgroup has {count} entries")
 
 
 def validate_stored_pages(world) -> None:
     """``stored_pages`` = entries in the trees (and incompressible = raw ones)."""
-    n = len(world.trees)
+    settled = _settled(world)
+    n = len(world.trees) + (settled.entries if settled is not None else 0)
     if world.stats["stored_pages"] != n:
         raise ValidationError(f"stored_pages is {world.stats['stored_pages']}, but the trees hold {n} entries")
     if world.profile.store_incompressible:
         raw = sum(1 for e in _entries(world) if e.length == PAGE_SIZE)
+        raw += settled.raw if settled is not None else 0
         if world.stats["stored_incompressible_pages"] != raw:
             raise ValidationError(
                 f"stored_incompressible_pages is {world.stats['stored_incompressible_pages']}, "
@@ -112,6 +129,10 @@ def validate_handles(world) -> None:
         except (KeyError, ValueError):
             raise ValidationError(f"entry at offset {e.swpentry[1]} holds freed handle {e.handle}") from None
         per_pool[id(e.pool)] = per_pool.get(id(e.pool), 0) + 1
+    settled = _settled(world)
+    if settled is not None:
+        for key, n in settled.by_pool.items():
+            per_pool[key] = per_pool.get(key, 0) + n
     for pool in world.pools:
         used = pool.zs_pool.objects_in_use()
         if used != per_pool.get(id(pool), 0):
@@ -163,6 +184,9 @@ def validate_memory_current(world) -> None:
         return
     held = m.pages_owed * 4096 - m.obj_stock_bytes
     total = sum(e.length for e in _entries(world) if e.objcg is m)
+    settled = _settled(world)
+    if settled is not None:
+        total += settled.memcg_bytes
     problems = list(m.warnings)
     if held != total:
         problems.append(f"memory.current holds {held} bytes for zswap (pages charged minus stocks), "

@@ -34,7 +34,7 @@ from .pool import ZswapPool
 from .stats import new_stats
 from .xarray import SwapZswapTrees
 
-__all__ = ["Params", "World"]
+__all__ = ["Params", "Settled", "World"]
 
 
 @dataclass
@@ -53,6 +53,23 @@ class Params:
     total_ram_pages: int = DEFAULT_TOTAL_RAM_PAGES
     #: cgroup v2 memory controller: obj_cgroup_charge_zswap does nothing on v1
     cgroup_v2: bool = True
+
+
+class Settled:
+    """What the entries settled by :meth:`World.settle_entries` still hold, in totals."""
+
+    __slots__ = ("entries", "raw", "by_pool", "memcg_entries", "memcg_bytes")
+
+    def __init__(self) -> None:
+        # Entries settled; each still counts in stored_pages and holds one pool ref
+        self.entries = 0
+        # Of those, entries of length PAGE_SIZE (stored_incompressible_pages on 6.18)
+        self.raw = 0
+        # id(pool) -> entries settled with a ref and an object in that pool
+        self.by_pool: dict[int, int] = {}
+        # Entries charged to the world's memcg (each holds an objcg ref) and their bytes
+        self.memcg_entries = 0
+        self.memcg_bytes = 0
 
 
 class World:
@@ -102,6 +119,9 @@ class World:
         self.operation_seq = 0
         # Entries allocated but not yet in the tree (zswap_store_page's locals)
         self.inflight = InflightTable(self.changes)
+        # Entries a bulk run settled (settle_entries): gone from the trees and
+        # the LRU, but their refs, charge, counters and objects still held
+        self.settled = Settled()
 
     def begin_operation(self) -> None:
         """Start a new operation: the next sequence number, no entry in flight."""
@@ -248,6 +268,41 @@ class World:
         if self.profile.store_incompressible and entry.length == PAGE_SIZE:
             self.stats["stored_incompressible_pages"] -= 1
         self.stats["stored_pages"] -= 1
+
+    def settle_entries(self) -> None:
+        """Forget the stored entries and the slots' swap state, keeping everything they hold.
+
+        For bulk runs (:func:`zswapviz.simulate.simulate`) between folios,
+        once nothing will look at those slots again: each entry leaves the
+        trees and the LRU and its zsmalloc handle is dropped (``zs_settle``),
+        but its pool and objcg references, its charge, ``stored_pages`` and
+        its zsmalloc object stay, and :attr:`settled` counts them so the
+        validators still balance. The swap cache, zeromap, device and
+        in-memory sets of finished folios are emptied too, and zsmalloc
+        forgets its full zspages (``zs_settle_full``). Memory then no longer
+        grows with the pages stored.
+        """
+        st = self.settled
+        memcg = self.memcg
+        for tree in self.trees.trees:
+            for entry in tree.values():
+                pool = entry.pool
+                if entry.handle is not None:
+                    pool.zs_pool.zs_settle(entry.handle)
+                st.entries += 1
+                st.by_pool[id(pool)] = st.by_pool.get(id(pool), 0) + 1
+                if entry.length == PAGE_SIZE:
+                    st.raw += 1
+                if entry.objcg is not None and entry.objcg is memcg:
+                    st.memcg_entries += 1
+                    st.memcg_bytes += entry.length
+            tree.clear()
+        for pool in self.pools:
+            pool.zs_pool.zs_settle_full()
+        for lst in self.lru.values():
+            lst.clear()
+        for offsets in (self.zeromap, self.on_disk, self.in_memory):
+            offsets.clear()
 
     def alloc_swap_slots(self, nr: int) -> int:
         """Allocate *nr* contiguous slots aligned to *nr*; return the first."""

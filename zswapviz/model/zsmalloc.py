@@ -318,7 +318,7 @@ class _Zspage:
 class _ClassState:
     """A pool's mutable state for one distinct class (``struct size_class``)."""
 
-    __slots__ = ("sc", "pos", "pages", "group_of", "heads", "mask", "zspages", "inuse", "dirty")
+    __slots__ = ("sc", "pos", "pages", "group_of", "heads", "mask", "zspages", "inuse", "dirty", "settled_full")
 
     def __init__(self, sc: SizeClass, pos: int) -> None:
         # The class; fixed.
@@ -342,6 +342,9 @@ class _ClassState:
         # Changed since the last snapshot(); set by malloc/free, cleared by
         # snapshot().
         self.dirty = False
+        # Full zspages taken off the full list by zs_settle_full (bulk runs):
+        # still counted in zspages and inuse, no longer on any list.
+        self.settled_full = 0
 
 
 def _fullness_group(inuse: int, objs: int) -> int:
@@ -378,6 +381,7 @@ class ZsPool:
         "_state_by_length",
         "_state_by_index",
         "_handles",
+        "_settled",
         "_next_handle",
         "_next_zspage",
         "_dirty",
@@ -400,6 +404,9 @@ class ZsPool:
         ]
         # Live handle -> its zspage: added by zs_malloc, removed by zs_free.
         self._handles: dict[int, _Zspage] = {}
+        # Objects still allocated whose handles a bulk run dropped (zs_settle);
+        # they count as in use but can no longer be freed or moved.
+        self._settled = 0
         # Next handle / zspage id to hand out; only ever grow.
         self._next_handle = 1
         self._next_zspage = 1
@@ -530,6 +537,8 @@ class ZsPool:
         a source move is not modelled by object index: the oldest handles go
         first.
         """
+        if self._settled:
+            raise ValueError("zs_compact: this pool's settled objects cannot be moved (a bulk run dropped their handles)")
         freed = 0
         by_zspage: dict[int, list[int]] | None = None
         for st in reversed(self._states):
@@ -599,6 +608,43 @@ class ZsPool:
         st.heads[group] = zspage
         zspage.fullness = group
 
+    def zs_settle(self, handle: int) -> None:
+        """Drop *handle* from the handle table but keep its object allocated.
+
+        For bulk runs (zswapviz.simulate) whose stored objects are never
+        freed, looked up or moved again: the pool's pages, classes and
+        object counts stay exactly as they are, only the per-handle record
+        goes. A pool with settled objects refuses ``zs_compact``.
+        """
+        if self._handles.pop(handle, None) is None:
+            raise self._bad_handle(handle)
+        self._settled += 1
+
+    def zs_settle_full(self) -> int:
+        """Once every object is settled, forget the full zspages; return how many.
+
+        zs_malloc never places an object in a full zspage and settled
+        objects are never freed or moved, so a full zspage of settled
+        objects cannot change again: only its class's counts keep it
+        (``zspages``, ``inuse``, ``pages_allocated`` are unchanged). Does
+        nothing while any handle is live.
+        """
+        if self._handles:
+            return 0
+        forgotten = 0
+        for st in self._states:
+            head = st.heads[_FULL_GROUP]
+            n = 0
+            while head is not None:
+                n += 1
+                head = head.next
+            if n:
+                st.heads[_FULL_GROUP] = None
+                st.mask &= ~(1 << _FULL_GROUP)
+                st.settled_full += n
+                forgotten += n
+        return forgotten
+
     def _bad_handle(self, handle: object) -> ValueError:
         """The error for freeing or looking up a handle that is not live."""
         if isinstance(handle, int) and 0 < handle < self._next_handle:
@@ -618,8 +664,8 @@ class ZsPool:
         return self.pages_allocated * self.size_classes.page_size
 
     def objects_in_use(self) -> int:
-        """Return the number of live handles."""
-        return len(self._handles)
+        """Return the number of objects allocated (live handles and settled objects)."""
+        return len(self._handles) + self._settled
 
     def handle_class(self, handle: int) -> SizeClass:
         """Return the size class holding *handle*'s object."""
@@ -665,7 +711,7 @@ class ZsPool:
                 usage[st.pos] = ClassUsage(st.sc, st.zspages, st.inuse) if st.zspages else None
             dirty.clear()
             self._snapshot = ZsPoolSnapshot(
-                self.pages_allocated, len(self._handles), tuple(filter(None, usage))
+                self.pages_allocated, self.objects_in_use(), tuple(filter(None, usage))
             )
         return self._snapshot
 
@@ -692,18 +738,20 @@ class ZsPool:
                         raise ValueError(f"zspage {head.id} is on the wrong list")
                     if not 1 <= head.inuse <= objs or st.group_of[head.inuse] != group:
                         raise ValueError(f"zspage {head.id}: inuse {head.inuse} does not fit group {group}")
-                    if live.get(id(head), 0) != head.inuse:
+                    if not self._settled and live.get(id(head), 0) != head.inuse:
                         raise ValueError(f"zspage {head.id}: inuse {head.inuse} but {live.get(id(head), 0)} live handles")
                     zspages += 1
                     inuse += head.inuse
                     before, head = head, head.next
+            zspages += st.settled_full
+            inuse += st.settled_full * objs
             if zspages != st.zspages or inuse != st.inuse:
                 raise ValueError(f"class {st.sc.label}: counters disagree with its lists")
             pages += zspages * st.pages
-        if sum(st.inuse for st in self._states) != len(self._handles):
+        if sum(st.inuse for st in self._states) != self.objects_in_use():
             raise ValueError("per-class object counts disagree with the live handles")
         if pages != self.pages_allocated:
             raise ValueError(f"pages_allocated {self.pages_allocated} but zspages hold {pages} pages")
 
     def __repr__(self) -> str:
-        return f"<ZsPool pages_allocated={self.pages_allocated} objects={len(self._handles)}>"
+        return f"<ZsPool pages_allocated={self.pages_allocated} objects={self.objects_in_use()}>"

@@ -28,6 +28,7 @@ __all__ = [
     "compressor_overflow",
     "get_profile",
     "has_counter",
+    "kernel_names",
 ]
 
 
@@ -212,8 +213,13 @@ _PROFILES = {
     )
 }
 
-#: Names accepted by :func:`get_profile`, oldest first.
+#: The built-in profiles' names, oldest first.
 KERNEL_NAMES = tuple(_PROFILES)
+
+
+def kernel_names() -> tuple[str, ...]:
+    """The names :func:`get_profile` accepts: :data:`KERNEL_NAMES` and any profile registered since."""
+    return tuple(_PROFILES)
 
 
 #: Counters that did not always exist -> the first release that has them.
@@ -264,7 +270,7 @@ def get_profile(name: str | KernelProfile) -> KernelProfile:
         return _PROFILES[str(name)]
     except KeyError:
         raise UsageError(
-            f"unknown kernel {name!r}; accepted: {', '.join(KERNEL_NAMES)}"
+            f"unknown kernel {name!r}; accepted: {', '.join(kernel_names())}"
         ) from None
 
 

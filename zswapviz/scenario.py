@@ -38,7 +38,7 @@ from .model.folio import Folio, folio_order_for_pages, make_folios
 from .model.memcg import MemCgroup
 from .model.world import Params, World
 from .pages import load_pages, make_pages, pages_from_recipe, split_pages
-from .profiles import KERNEL_NAMES, REF_STRATEGIES, check_refs, get_profile
+from .profiles import REF_STRATEGIES, check_refs, get_profile, kernel_names
 from .resources import data_path
 from .store import swap_writepage, zswap_load
 from .trace import Trace, record
@@ -109,7 +109,7 @@ class Scenario:
         except ValueError as e:
             raise UsageError(f"{where}: field 'folio_pages': {e}") from None
         self.pages = _pages(self.pages, where)
-        self.kernel = _choice({"kernel": self.kernel}, "kernel", "", KERNEL_NAMES, where)
+        self.kernel = _choice({"kernel": self.kernel}, "kernel", "", kernel_names(), where)
         self.refs = _choice({"refs": self.refs}, "refs", "", tuple(REF_STRATEGIES), where)
         try:
             check_refs(self.refs, self.kernel)

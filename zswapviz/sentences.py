@@ -2,12 +2,15 @@
 
 Every template is a :class:`Sentence`: the kernel function it describes,
 the operation it belongs to, the releases whose code it was written from
-(``kernels``; None means every profile), an optional condition on the step
-(its page, argument, phase and operation), the text, and the source of the
-fact (a commit with its release, or a lore message id). :func:`sentence_for`
-picks the first template that fits a step on a given release;
-:func:`describe` returns its text. ``python -m zswapviz explain`` prints the
-table in the order of the code. docs/kernel-facts.md has the facts.
+(``scope``: a predicate over a :class:`~zswapviz.profiles.KernelProfile`,
+reading the same flags the store reads; None means every profile), an
+optional condition on the step (its page, argument, phase and operation),
+the text, and the source of the fact (a commit with its release, or a lore
+message id). A new release that only combines existing flags needs nothing
+here. :func:`sentence_for` picks the first template that fits a step on a
+given release; :func:`describe` returns its text. ``python -m zswapviz
+explain`` prints the table in the order of the code. docs/kernel-facts.md
+has the facts.
 """
 
 from __future__ import annotations
@@ -15,25 +18,121 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["SENTENCES", "UNSCOPED", "Sentence", "describe", "sentence_for", "sentences_for_kernel"]
+from .constants import EEXIST, EIO, ENOMEM, ENOSPC, errno_name
+from .profiles import KernelProfile, get_profile
 
-ENOENT, EIO, EAGAIN, ENOMEM, EEXIST, EINVAL, ENOSPC = -2, -5, -11, -12, -17, -22, -28
-_ERRNO = {ENOENT: "-ENOENT", EIO: "-EIO", EAGAIN: "-EAGAIN", ENOMEM: "-ENOMEM", EEXIST: "-EEXIST",
-          EINVAL: "-EINVAL", ENOSPC: "-ENOSPC"}
+__all__ = ["SCOPES", "SENTENCES", "UNSCOPED", "Sentence", "describe", "sentence_for", "sentences_for_kernel"]
 
-# Release groups
+#: A group of releases: whether a profile's code has what a sentence says.
+Scope = Callable[[KernelProfile], bool]
+
+# Release groups, each named by what the code does and read from the
+# profile's flags (zswapviz.profiles cites where each flag comes from).
 ALL = None
-K612 = ("6.12",)
-V9 = ("v9",)
-LOOP = ("v9", "6.13", "6.14", "6.18", "batch8")          # the folio loop (b7c0ccdfbafd)
-MERGED_LOOP = ("6.13", "6.14", "6.18", "batch8")         # refs after xa_store (ed882add6ded)
-TAIL = ("v9", "6.13")                                    # charge once per folio after the loop
-PER_PAGE = ("6.14", "6.18", "batch8")                    # 63895d20d63b
-ZPOOL = ("6.12", "v9", "6.13", "6.14")
-ZSMALLOC = ("6.18", "batch8")
-OLD_IO = ("6.12", "v9", "6.13", "6.14")                  # erase first, BUG on failure
-NEW_IO = ("6.18", "batch8")                              # decompress first (v6.15)
-BATCH = ("batch8",)
+
+
+def single_page(p: KernelProfile) -> bool:
+    """The pre-6.13 store of one page: the entry keeps the store's refs (6.12)."""
+    return p.single_page
+
+
+def refuses_large_folios(p: KernelProfile) -> bool:
+    """zswap_store refuses every large folio before any check (up to 6.12)."""
+    return not p.large_folios
+
+
+def folio_loop(p: KernelProfile) -> bool:
+    """The folio loop: limits once per folio, then one store per page (b7c0ccdfbafd)."""
+    return not p.single_page
+
+
+def refs_before_compress(p: KernelProfile) -> bool:
+    """Each page's refs taken right after its entry is allocated (the v9 posting)."""
+    return p.refs_before_compress
+
+
+def refs_after_publish(p: KernelProfile) -> bool:
+    """The folio loop with each entry's refs after xa_store (ed882add6ded), or the review's batches."""
+    return folio_loop(p) and not p.refs_before_compress
+
+
+def charge_per_folio(p: KernelProfile) -> bool:
+    """The folio loop charging and counting stored_pages once, after the loop (v9, 6.13)."""
+    return folio_loop(p) and not p.charge_in_store_page
+
+
+def charge_when_published(p: KernelProfile) -> bool:
+    """Every entry in the tree was charged when it was published (all but charge_per_folio)."""
+    return not charge_per_folio(p)
+
+
+def charge_per_page(p: KernelProfile) -> bool:
+    """The folio loop charging and counting each page in zswap_store_page (63895d20d63b)."""
+    return folio_loop(p) and p.charge_in_store_page
+
+
+def lzo_ignores_capacity(p: KernelProfile) -> bool:
+    """LZO/LZO-RLE return a stream longer than a page (before cc47f07234f7)."""
+    return p.lzo_unbounded
+
+
+def lzo_bounded(p: KernelProfile) -> bool:
+    """Every compressor keeps to the one page of output it is given (cc47f07234f7)."""
+    return not p.lzo_unbounded
+
+
+def stores_incompressible(p: KernelProfile) -> bool:
+    """A page that does not compress below a page is stored as it is (v6.18)."""
+    return p.store_incompressible
+
+
+def rejects_incompressible(p: KernelProfile) -> bool:
+    """A compressor error is a reject counted in zswap_compress (before v6.18)."""
+    return not p.store_incompressible
+
+
+def via_zpool(p: KernelProfile) -> bool:
+    """zswap_compress allocates through the zpool API."""
+    return p.allocator == "zpool"
+
+
+def direct_zsmalloc(p: KernelProfile) -> bool:
+    """zswap_compress calls zsmalloc directly (v6.18)."""
+    return p.allocator == "zsmalloc"
+
+
+def erase_before_decompress(p: KernelProfile) -> bool:
+    """Load and writeback take the entry out of the tree first; a failure is a BUG (6.12-6.14)."""
+    return not p.decompress_before_erase
+
+
+def decompress_before_erase(p: KernelProfile) -> bool:
+    """Load and writeback decompress before erasing; a failure is -EIO (ff22f9299d7b, v6.15)."""
+    return p.decompress_before_erase
+
+
+def batched(p: KernelProfile) -> bool:
+    """zswap_store_pages stores a batch of pages at a time (the unmerged batching series)."""
+    return p.batch_size > 1
+
+
+def calls_swap_writepage(p: KernelProfile) -> bool:
+    """Reclaim enters the swap-out path through swap_writepage."""
+    return p.writeout_fn == "swap_writepage"
+
+
+def calls_swap_writeout(p: KernelProfile) -> bool:
+    """Reclaim enters the swap-out path through swap_writeout."""
+    return p.writeout_fn == "swap_writeout"
+
+
+#: Every release group a sentence may be scoped by.
+SCOPES: tuple[Scope, ...] = (
+    single_page, refuses_large_folios, folio_loop, refs_before_compress, refs_after_publish,
+    charge_per_folio, charge_when_published, charge_per_page, lzo_ignores_capacity, lzo_bounded,
+    stores_incompressible, rejects_incompressible, via_zpool, direct_zsmalloc,
+    erase_before_decompress, decompress_before_erase, batched, calls_swap_writepage, calls_swap_writeout,
+)
 
 # Sources
 S612 = "Linux v6.12 mm/zswap.c: the '-' side of lore 20241001053222.6944-7-kanchana.p.sridhar@intel.com"
@@ -77,7 +176,7 @@ SWB = "zswap_writeback_entry, mm/zswap.c (v6.12-v6.18)"
 
 
 def _err(arg: int | None) -> str:
-    return _ERRNO.get(arg, str(arg))
+    return errno_name(arg)
 
 
 def _p(page) -> str:
@@ -104,22 +203,26 @@ class Sentence:
     text: Callable[[int | None, int | None], str]
     #: Where the fact comes from: a commit with its release, or a lore message id.
     source: str
-    #: The profiles whose code this was written from; None: every profile.
-    kernels: tuple[str, ...] | None = ALL
+    #: The releases whose code this was written from; None: every profile.
+    scope: Scope | None = ALL
     #: Further condition on (page, arg, phase, op); None: always.
     when: Callable[[int | None, int | None, str, str], bool] | None = None
     #: One line for ``explain`` when the condition matters.
     case: str = ""
 
-    def fits(self, kernel: str | None, page, arg, phase: str, op: str) -> bool:
+    def true_for(self, kernel: str | KernelProfile) -> bool:
+        """Whether the code of *kernel* (a profile or its name) has what this template says."""
+        return self.scope is None or self.scope(get_profile(kernel))
+
+    def fits(self, kernel: str | KernelProfile | None, page, arg, phase: str, op: str) -> bool:
         """Whether this template describes the step on *kernel* (None: any release)."""
-        if kernel is not None and self.kernels is not None and kernel not in self.kernels:
+        if kernel is not None and not self.true_for(kernel):
             return False
         return self.when is None or bool(self.when(page, arg, phase, op))
 
 
-def _S(fn, op, text, source, kernels=ALL, when=None, case=""):
-    return Sentence(fn, op, text, source, kernels, when, case)
+def _S(fn, op, text, source, scope=ALL, when=None, case=""):
+    return Sentence(fn, op, text, source, scope, when, case)
 
 
 _OUT = "swap-out"
@@ -173,20 +276,20 @@ def _reclaim_fail_by_shrinker(p, a) -> str:
 SENTENCES: tuple[Sentence, ...] = (
     # -- swap_writepage --------------------------------------------------------
     _S("swap_writepage", _OUT, lambda p, a: f"Reclaim asks to swap out a folio of {a} page(s); it is locked in the swap cache.",
-       SPAGEIO, ("6.12", "v9", "6.13", "6.14")),
+       SPAGEIO, calls_swap_writepage),
     _S("swap_writeout", _OUT, lambda p, a: f"Reclaim asks to swap out a folio of {a} page(s) (swap_writeout); it is locked in the swap cache.",
-       SPAGEIO, ZSMALLOC),
+       SPAGEIO, calls_swap_writeout),
     _S("swap_zeromap_folio_set", _OUT, lambda p, a: f"Every byte of the folio is zero: its {a} slot(s) are marked in the swap zeromap and swpout_zero + {a}; zswap is not called and nothing is written.",
        SZERO),
     # -- zswap_store: the checks ----------------------------------------------
     _S("zswap_store", _OUT, lambda p, a: f"zswap_store() starts on a folio of {a} page(s).", S613, ALL,
        lambda p, a, ph, op: ph != "done", "start"),
     _S("folio_test_large", _OUT, lambda p, a: f"A large folio ({a} pages): 6.12's zswap refuses it before any check, so nothing is counted and no slot is erased; the caller decides where it goes next.",
-       S612, K612, _ok, "store of a large folio"),
+       S612, refuses_large_folios, _ok, "store of a large folio"),
     _S("zswap_is_enabled", _OUT, lambda p, a: "zswap is disabled: nothing is stored, but stale entries of these slots must still go (check_old).", S613),
     _S("get_obj_cgroup_from_folio", _OUT, lambda p, a: "Take a reference on the folio's obj_cgroup; if the page is stored, its entry keeps this reference.",
-       S612, K612),
-    _S("get_obj_cgroup_from_folio", _OUT, lambda p, a: "Take a reference on the folio's obj_cgroup for the duration of the store.", S613, LOOP),
+       S612, single_page),
+    _S("get_obj_cgroup_from_folio", _OUT, lambda p, a: "Take a reference on the folio's obj_cgroup for the duration of the store.", S613, folio_loop),
     _S("obj_cgroup_may_zswap", _OUT, lambda p, a: "The cgroup is at its memory.zswap.max: try to make room by writing one of its entries back.",
        "obj_cgroup_may_zswap, mm/memcontrol.c (v6.12-v6.18) (true without a check on cgroup v1)"),
     _S("shrink_memcg", _OUT, lambda p, a: ("shrink_memcg() wrote an entry back: the store goes on without checking the limit again." if a == 0 else f"shrink_memcg() returned {_err(a)}: the store is refused."),
@@ -196,95 +299,95 @@ SENTENCES: tuple[Sentence, ...] = (
     _S("zswap_entry_cache_alloc", _OUT, lambda p, a: (f"Allocating the zswap_entry for {_p(p)} failed (-ENOMEM): reject_kmemcache_fail + 1." if a else f"Allocate a zswap_entry for {_p(p)}."),
        S613),
     _S("zswap_pool_current_get", _OUT, lambda p, a: ("Take a reference on the current pool (tryget) for the entry: if the page is stored, the entry keeps it." if a else "No usable pool: the store is refused."),
-       S612, K612),
+       S612, single_page),
     _S("zswap_pool_current_get", _OUT, lambda p, a: ("Take a reference on the current pool (percpu_ref_tryget) for the whole store." if a else "No usable pool: the store is refused."),
-       S613, LOOP),
+       S613, folio_loop),
     _S("memcg_list_lru_alloc", _OUT, lambda p, a: "Make sure the cgroup has its zswap LRU lists.", S613),
     _S("percpu_ref_get_many", _OUT, lambda p, a: f"Take {a} pool references in one go (percpu_ref_get_many).",
-       f"{SAFTER}; {SBEFORE}", MERGED_LOOP, None, "batched reference strategies"),
+       f"{SAFTER}; {SBEFORE}", refs_after_publish, None, "batched reference strategies"),
     _S("obj_cgroup_get_many", _OUT, lambda p, a: f"Take {a} obj_cgroup references in one go.",
-       f"{SAFTER}; {SBEFORE}", MERGED_LOOP, None, "batched reference strategies"),
+       f"{SAFTER}; {SBEFORE}", refs_after_publish, None, "batched reference strategies"),
     # -- zswap_store_page / zswap_store_pages ----------------------------------
     _S("kmem_cache_alloc_bulk", _OUT, lambda p, a: ("Allocating the batch's zswap_entries failed (-ENOMEM): reject_kmemcache_fail + 1." if _neg(a) else f"Allocate {a} zswap_entries in one go for a batch (kmem_cache_alloc_bulk)."),
-       SBATCH, BATCH),
+       SBATCH, batched),
     _S("obj_cgroup_get", _OUT, lambda p, a: f"{_P(p)}'s new entry takes an obj_cgroup reference right after its allocation, before compressing; nothing is published yet.",
-       SV9, V9),
+       SV9, refs_before_compress),
     _S("zswap_pool_get", _OUT, lambda p, a: f"{_P(p)}'s new entry takes a pool reference right after its allocation, before compressing; nothing is published yet.",
-       SV9, V9),
+       SV9, refs_before_compress),
     _S("crypto_acomp_compress", _OUT, lambda p, a: (f"The compressor returns {_err(a)} for {_p(p)}: an error, or an output that does not fit the one page it was given." if _neg(a)
                                                     else f"Compress {_p(p)}: 4096 bytes become {a}, more than the one page of output it was given (LZO before cc47f07234f7 does not check)." if a is not None and a > 4096
                                                     else f"Compress {_p(p)}: 4096 bytes become {a}."),
-       f"{SCOMP_OLD}; {SLZO}", ZPOOL),
+       f"{SCOMP_OLD}; {SLZO}", lzo_ignores_capacity),
     _S("crypto_acomp_compress", _OUT, lambda p, a: (f"The compressor returns {_err(a)} for {_p(p)}: an error, or an output that does not fit one page." if _neg(a) else f"Compress {_p(p)}: 4096 bytes become {a}."),
-       f"{SCOMP_NEW}; {SRAW}", ZSMALLOC),
+       f"{SCOMP_NEW}; {SRAW}", lzo_bounded),
     _S("mem_cgroup_zswap_writeback_enabled", _OUT, lambda p, a: (f"{_P(p)} does not compress below a page and the cgroup forbids writeback: rejected, keeping the compressor's errno ({_err(a)}: reject_compress_{'poor' if a == ENOSPC else 'fail'} + 1)." if _neg(a)
                                                                  else f"{_P(p)} does not compress below a page: it is stored as is, 4096 bytes (stored_incompressible_pages)."),
-       SRAW, ZSMALLOC, _not_wb, "incompressible page"),
+       SRAW, stores_incompressible, _not_wb, "incompressible page"),
     _S("zswap_compress", _OUT, lambda p, a: (f"The compressor's -ENOSPC for {_p(p)} means it did not fit: reject_compress_poor + 1." if a == ENOSPC else f"Compression of {_p(p)} failed ({_err(a)}): reject_compress_fail + 1; the allocator is never called."),
-       f"{SCOMP_OLD}; zswap_compress's reject counters, mm/zswap.c (v6.12-v6.14)", ZPOOL),
+       f"{SCOMP_OLD}; zswap_compress's reject counters, mm/zswap.c (v6.12-v6.14)", rejects_incompressible),
     _S("zpool_malloc", _OUT, lambda p, a: (f"zpool_malloc() refuses more than 4096 bytes for {_p(p)} (-ENOSPC from zs_malloc) before allocating anything: reject_compress_poor + 1." if a == ENOSPC
                                            else f"zpool_malloc() for {_p(p)} fails ({_err(a)}): reject_alloc_fail + 1." if _neg(a)
                                            else f"zpool_malloc() places {a} bytes (+8 for the handle) in a zsmalloc size class."),
-       f"{S613}; {SZSM}", ZPOOL),
+       f"{S613}; {SZSM}", via_zpool),
     _S("zs_malloc", _OUT, lambda p, a: (f"zs_malloc() refuses more than 4096 bytes for {_p(p)} (-ENOSPC) before allocating anything: reject_compress_poor + 1." if a == ENOSPC
                                         else f"zs_malloc() for {_p(p)} fails ({_err(a)}): reject_alloc_fail + 1." if _neg(a)
                                         else f"zs_malloc() places {a} bytes (+8 for the handle) in a zsmalloc size class."),
-       f"{S618}; {SZSM}", ZSMALLOC),
+       f"{S618}; {SZSM}", direct_zsmalloc),
     _S("xa_store", _OUT, lambda p, a: (f"xa_store() for {_p(p)} cannot allocate a node (-ENOMEM): reject_alloc_fail + 1." if a else f"Publish {_p(p)}'s entry in the xarray at its swap offset (xa_store)."),
        S613),
-    _S("zpool_free", _OUT, lambda p, a: f"Free {_p(p)}'s zsmalloc object again.", S613, ZPOOL),
+    _S("zpool_free", _OUT, lambda p, a: f"Free {_p(p)}'s zsmalloc object again.", S613, via_zpool),
     _S("zs_free", _OUT, lambda p, a: f"Free {_p(p)}'s zsmalloc object again." if p is not None else f"Free {a} zsmalloc object(s) of the batch again.",
-       S618, ZSMALLOC),
+       S618, direct_zsmalloc),
     _S("zswap_entry_free", _OUT, lambda p, a: f"Free the stale entry that was at {_p(p)}'s slot ({a} bytes): its LRU place, zsmalloc object, pool ref, charge and stored_pages go.",
        S613, ALL, lambda p, a, ph, op: ph == "publish", "the old entry xa_store replaced"),
     _S("zswap_pool_get", _OUT, lambda p, a: "The published entry takes its own pool reference (zswap_pool_get); not on the LRU yet, so writeback cannot see it.",
-       S613, MERGED_LOOP),
-    _S("obj_cgroup_get", _OUT, lambda p, a: "The published entry takes its own obj_cgroup reference.", S613, MERGED_LOOP),
+       S613, refs_after_publish),
+    _S("obj_cgroup_get", _OUT, lambda p, a: "The published entry takes its own obj_cgroup reference.", S613, refs_after_publish),
     _S("obj_cgroup_charge_zswap", _OUT, lambda p, a: f"Charge {a} compressed bytes for {_p(p)}: memory.zswap.current + {a}, zswapped + 1 entry, and the bytes to memory.current.",
-       f"{SFIX}; {SMEMCG}", PER_PAGE, _page, "per page"),
-    _S("atomic_long_inc(zswap_stored_pages)", _OUT, lambda p, a: "stored_pages + 1.", SFIX, PER_PAGE),
-    _S("zswap_lru_add", _OUT, lambda p, a: f"Put {_p(p)}'s entry on the LRU: from now on writeback can find it.", S613, LOOP),
-    _S("kmem_cache_free_bulk", _OUT, lambda p, a: f"Free the batch's {a} unpublished entries; entries already in the tree are left to check_old.", SBATCH, BATCH),
+       f"{SFIX}; {SMEMCG}", charge_per_page, _page, "per page"),
+    _S("atomic_long_inc(zswap_stored_pages)", _OUT, lambda p, a: "stored_pages + 1.", SFIX, charge_per_page),
+    _S("zswap_lru_add", _OUT, lambda p, a: f"Put {_p(p)}'s entry on the LRU: from now on writeback can find it.", S613, folio_loop),
+    _S("kmem_cache_free_bulk", _OUT, lambda p, a: f"Free the batch's {a} unpublished entries; entries already in the tree are left to check_old.", SBATCH, batched),
     # -- 6.12's single page ----------------------------------------------------
     _S("obj_cgroup_charge_zswap", _OUT, lambda p, a: f"Charge {a} compressed bytes: memory.zswap.current + {a}, zswapped + 1 entry, and the bytes to memory.current.",
-       f"{S612}; {SMEMCG}", K612),
-    _S("count_objcg_event", _OUT, lambda p, a: "The cgroup's zswpout + 1 (count_objcg_event).", S612, K612),
-    _S("zswap_lru_add", _OUT, lambda p, a: f"Put {_p(p)}'s entry on the LRU: from now on writeback can find it.", S612, K612),
-    _S("atomic_inc(zswap_stored_pages)", _OUT, lambda p, a: "stored_pages + 1.", S612, K612),
+       f"{S612}; {SMEMCG}", single_page),
+    _S("count_objcg_event", _OUT, lambda p, a: "The cgroup's zswpout + 1 (count_objcg_event).", S612, single_page),
+    _S("zswap_lru_add", _OUT, lambda p, a: f"Put {_p(p)}'s entry on the LRU: from now on writeback can find it.", S612, single_page),
+    _S("atomic_inc(zswap_stored_pages)", _OUT, lambda p, a: "stored_pages + 1.", S612, single_page),
     _S("count_vm_event", _OUT, lambda p, a: "vmstat zswpout + 1 (count_vm_event): the page is stored; the entry keeps the store's pool and obj_cgroup references.",
-       S612, K612, _not_load, "store"),
+       S612, single_page, _not_load, "store"),
     # -- the success tail ------------------------------------------------------
     _S("obj_cgroup_charge_zswap", _OUT, lambda p, a: f"Charge the folio's {a} compressed bytes in one call: memory.zswap.current + {a} and memory.current, but zswapped only + 1 (one call).",
-       f"{STAIL}; {SMEMCG}", TAIL, _folio, "once per folio"),
-    _S("count_objcg_events", _OUT, lambda p, a: f"The cgroup's zswpout + {a}.", S613, LOOP),
-    _S("atomic_long_add(zswap_stored_pages)", _OUT, lambda p, a: f"stored_pages + {a}, once for the whole folio.", STAIL, TAIL),
-    _S("count_vm_events", _OUT, lambda p, a: f"vmstat zswpout + {a}: the folio is stored.", S613, LOOP),
-    _S("count_mthp_stat", _OUT, lambda p, a: "The per-size mTHP zswpout counter + 1 for this folio.", SMTHP, LOOP),
+       f"{STAIL}; {SMEMCG}", charge_per_folio, _folio, "once per folio"),
+    _S("count_objcg_events", _OUT, lambda p, a: f"The cgroup's zswpout + {a}.", S613, folio_loop),
+    _S("atomic_long_add(zswap_stored_pages)", _OUT, lambda p, a: f"stored_pages + {a}, once for the whole folio.", STAIL, charge_per_folio),
+    _S("count_vm_events", _OUT, lambda p, a: f"vmstat zswpout + {a}: the folio is stored.", S613, folio_loop),
+    _S("count_mthp_stat", _OUT, lambda p, a: "The per-size mTHP zswpout counter + 1 for this folio.", SMTHP, folio_loop),
     # -- failure ladder, put_pool/put_objcg, check_old -------------------------
     _S("percpu_ref_put_many", _OUT, lambda p, a: f"Drop {a} pool references in one go (percpu_ref_put_many).",
-       SBEFORE, MERGED_LOOP, None, "batch-before strategies"),
-    _S("obj_cgroup_put_many", _OUT, lambda p, a: f"Drop {a} obj_cgroup references in one go.", SBEFORE, MERGED_LOOP, None, "batch-before strategies"),
+       SBEFORE, refs_after_publish, None, "batch-before strategies"),
+    _S("obj_cgroup_put_many", _OUT, lambda p, a: f"Drop {a} obj_cgroup references in one go.", SBEFORE, refs_after_publish, None, "batch-before strategies"),
     _S("zswap_pool_put", _OUT, lambda p, a: f"{_P(p)} drops the pool reference it took before compressing; it was never published.",
-       SV9, V9, _page, "the failing page"),
+       SV9, refs_before_compress, _page, "the failing page"),
     _S("obj_cgroup_put", _OUT, lambda p, a: f"{_P(p)} drops the obj_cgroup reference it took before compressing.",
-       SV9, V9, _page, "the failing page"),
+       SV9, refs_before_compress, _page, "the failing page"),
     _S("zswap_pool_put", _OUT, lambda p, a: "The store failed: drop the pool reference the entry would have kept, the only one this store took.",
-       S612, K612),
-    _S("zswap_entry_cache_free", _OUT, lambda p, a: f"Free {_p(p)}'s unpublished zswap_entry: it was never in the tree, never charged.", S612, K612),
-    _S("obj_cgroup_put", _OUT, lambda p, a: "The store failed: drop the obj_cgroup reference the entry would have kept.", S612, K612),
+       S612, single_page),
+    _S("zswap_entry_cache_free", _OUT, lambda p, a: f"Free {_p(p)}'s unpublished zswap_entry: it was never in the tree, never charged.", S612, single_page),
+    _S("obj_cgroup_put", _OUT, lambda p, a: "The store failed: drop the obj_cgroup reference the entry would have kept.", S612, single_page),
     _S("zswap_entry_cache_free", _OUT, lambda p, a: f"Free {_p(p)}'s unpublished zswap_entry: it was never in the tree, never referenced, never charged.",
-       S613, MERGED_LOOP),
+       S613, refs_after_publish),
     _S("zswap_entry_cache_free", _OUT, lambda p, a: f"Free {_p(p)}'s unpublished zswap_entry: never in the tree, never charged; its own references are already dropped.",
-       SV9, V9),
-    _S("zswap_pool_put", _OUT, lambda p, a: "Drop the store's own pool reference (the tryget); each published entry holds its own.", S613, LOOP),
-    _S("obj_cgroup_put", _OUT, lambda p, a: "Drop the store's own obj_cgroup reference; each published entry holds its own.", S613, LOOP),
+       SV9, refs_before_compress),
+    _S("zswap_pool_put", _OUT, lambda p, a: "Drop the store's own pool reference (the tryget); each published entry holds its own.", S613, folio_loop),
+    _S("obj_cgroup_put", _OUT, lambda p, a: "Drop the store's own obj_cgroup reference; each published entry holds its own.", S613, folio_loop),
     _S("queue_work(shrink_wq)", _OUT, lambda p, a: "The pool is full: queue the shrink worker to write entries back.", S613),
     _S("xa_erase", _OUT, lambda p, a: (f"check_old: erase {_p(p)}'s slot and free the entry there ({a} bytes); zswap_entry_free drops its refs and also uncharges it and takes 1 off stored_pages, which for an entry of this failed folio were never added." if a else f"check_old: erase {_p(p)}'s slot: nothing there."),
-       f"{STAIL}; {SFIX}", TAIL, _not_wb, "check_old"),
+       f"{STAIL}; {SFIX}", charge_per_folio, _not_wb, "check_old"),
     _S("xa_erase", _OUT, lambda p, a: (f"check_old: erase {_p(p)}'s slot and free the entry there ({a} bytes)." if a else f"check_old: erase {_p(p)}'s slot: nothing there."),
-       S613, ("6.12", "6.14", "6.18", "batch8"), lambda p, a, ph, op: ph == "rollback" and op != "zswap_invalidate", "check_old"),
+       S613, charge_when_published, lambda p, a, ph, op: ph == "rollback" and op != "zswap_invalidate", "check_old"),
     _S("page_counter_cancel", _OUT, lambda p, a: f"The kernel will WARN: the pages returned to the CPU's stock include {-a} never charged to memory.current, so draining the stock takes the page_counter below zero (\"page_counter underflow\").",
-       SWARN, TAIL),
+       SWARN, charge_per_folio),
     _S("folio_mark_dirty", _OUT, lambda p, a: "Refused, and the cgroup forbids writeback: the folio is redirtied and stays in memory (AOP_WRITEPAGE_ACTIVATE).",
        SPAGEIO, ALL, _not_load, "refused, writeback off"),
     _S("__swap_writepage", _OUT, lambda p, a: f"Write {a} page(s) to the swap device: pswpout + {a}.", SPAGEIO, ALL, _not_wb, "refused"),
@@ -294,27 +397,27 @@ SENTENCES: tuple[Sentence, ...] = (
     _S("folio_test_large", _LOAD, lambda p, a: "zswap cannot load into a large folio: WARN, the folio is not uptodate and the fault gets an I/O error.",
        SLARGE_LOAD, ALL, _fail, "load of a large folio"),
     _S("xa_erase", _LOAD, lambda p, a: (f"The folio is in the swap cache: take {_p(p)}'s entry out of the tree first (xa_erase, {a} bytes)." if a else f"Look up {_p(p)}'s slot: not in zswap."),
-       SIO, OLD_IO, lambda p, a, ph, op: op == "zswap_load" and ph == "check", "swap cache, erase first"),
+       SIO, erase_before_decompress, lambda p, a, ph, op: op == "zswap_load" and ph == "check", "swap cache, erase first"),
     _S("xa_load", _LOAD, lambda p, a: (f"Look up {_p(p)}'s slot: an entry of {a} bytes (xa_load); it stays in the tree." if a else f"Look up {_p(p)}'s slot: not in zswap."),
-       SIO, OLD_IO, lambda p, a, ph, op: ph != "writeback", "load"),
+       SIO, erase_before_decompress, lambda p, a, ph, op: ph != "writeback", "load"),
     _S("xa_load", _LOAD, lambda p, a: (f"Look up {_p(p)}'s slot: an entry of {a} bytes (xa_load); it stays in the tree until the page is safely decompressed." if a else f"Look up {_p(p)}'s slot: not in zswap."),
-       SIO15, NEW_IO, lambda p, a, ph, op: ph != "writeback", "load"),
+       SIO15, decompress_before_erase, lambda p, a, ph, op: ph != "writeback", "load"),
     _S("zswap_decompress", _LOAD, lambda p, a: f"Decompress {a} bytes back into a 4096-byte page (a failure here is a BUG on this release).",
-       SIO, OLD_IO, lambda p, a, ph, op: ph != "writeback" and not _neg(a)),
+       SIO, erase_before_decompress, lambda p, a, ph, op: ph != "writeback" and not _neg(a)),
     _S("zswap_decompress", _LOAD, lambda p, a: (f"Decompression of {_p(p)} fails: decompress_fail + 1; the folio stays not uptodate, the fault gets -EIO, and the entry is kept." if _neg(a) else f"Decompress {a} bytes back into a 4096-byte page."),
-       SIO15, NEW_IO, lambda p, a, ph, op: ph != "writeback"),
-    _S("folio_mark_uptodate", _LOAD, lambda p, a: "Only now, with the data safe, mark the folio uptodate.", SIO15, NEW_IO),
+       SIO15, decompress_before_erase, lambda p, a, ph, op: ph != "writeback"),
+    _S("folio_mark_uptodate", _LOAD, lambda p, a: "Only now, with the data safe, mark the folio uptodate.", SIO15, decompress_before_erase),
     _S("count_vm_event", _LOAD, lambda p, a: "vmstat zswpin + 1 (and the cgroup's zswpin).", SIO, ALL, _in_load, "load"),
     _S("zswap_entry_free", _LOAD, lambda p, a: f"The swap cache now holds the only copy: free {_p(p)}'s entry ({a} bytes) with its refs and charge.",
        SIO, ALL, _in_load, "load"),
     _S("folio_mark_dirty", _LOAD, lambda p, a: "Dirty the folio: zswap no longer holds its data, so a later reclaim must write it out again.",
        SIO, ALL, _in_load, "load into the swap cache"),
     _S("xa_erase", _LOAD, lambda p, a: f"Now erase {_p(p)}'s slot (xa_erase) and free its entry.",
-       SIO15, NEW_IO, lambda p, a, ph, op: op == "zswap_load"),
+       SIO15, decompress_before_erase, lambda p, a, ph, op: op == "zswap_load"),
     _S("zswap_load", _LOAD, lambda p, a: "Loaded from zswap." if a else "Not in zswap: the page is read from the swap device.",
        SIO, ALL, _ok),
     _S("zswap_load", _LOAD, lambda p, a: "zswap owns the slot but could not decompress it: the folio is not uptodate and the fault gets -EIO.",
-       SIO15, NEW_IO, _fail, "failed decompression"),
+       SIO15, decompress_before_erase, _fail, "failed decompression"),
     # -- writeback (shrinker, shrink_memcg, shrink worker) ----------------------
     _S("list_lru_walk_one", _WB, lambda p, a: (f"The shrinker cannot reach {_p(p)}'s entry: it is not on the LRU (yet)." if p is not None else "The LRU is empty: nothing to write back."),
        SSHRINK),
@@ -323,25 +426,25 @@ SENTENCES: tuple[Sentence, ...] = (
     _S("shrink_memcg_cb", _WB, lambda p, a: (f"{_P(p)}'s entry was referenced: clear the bit and rotate it (second chance)." if a == 0
                                               else f"{_P(p)}'s entry was written back: written_back_pages + 1."),
        SSHRINK, ALL, _ok, "second chance or written back"),
-    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_store, SRECLAIM, OLD_IO, _by_store(False),
+    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_store, SRECLAIM, erase_before_decompress, _by_store(False),
        "writeback failed, asked by the store (memory.zswap.max)"),
-    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_shrinker, SRECLAIM, OLD_IO, _by_shrinker(False),
+    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_shrinker, SRECLAIM, erase_before_decompress, _by_shrinker(False),
        "writeback failed, asked by a shrinker"),
-    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_store, f"{SRECLAIM}; -EIO: {SIO15}", NEW_IO, _by_store(True),
+    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_store, f"{SRECLAIM}; -EIO: {SIO15}", decompress_before_erase, _by_store(True),
        "writeback failed, asked by the store (memory.zswap.max)"),
-    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_shrinker, f"{SRECLAIM}; -EIO: {SIO15}", NEW_IO, _by_shrinker(True),
+    _S("shrink_memcg_cb", _WB, _reclaim_fail_by_shrinker, f"{SRECLAIM}; -EIO: {SIO15}", decompress_before_erase, _by_shrinker(True),
        "writeback failed, asked by a shrinker"),
     _S("__read_swap_cache_async", _WB, lambda p, a: (f"{_P(p)}'s slot is already in the swap cache: writeback gives up (-EEXIST)." if a else f"Allocate a swap-cache folio for {_p(p)}'s slot."),
        SWB),
     _S("xa_cmpxchg", _WB, lambda p, a: ("The tree no longer holds that entry: writeback gives up (-ENOMEM)." if a else f"Take {_p(p)}'s entry out of the tree (xa_cmpxchg), before decompressing."),
-       SIO, OLD_IO),
+       SIO, erase_before_decompress),
     _S("xa_load", _WB, lambda p, a: ("The tree no longer holds that entry: writeback gives up (-ENOMEM)." if _neg(a) else f"Check that the tree still holds {_p(p)}'s entry (xa_load); it stays there until the page is decompressed."),
-       SIO15, NEW_IO, _wb_phase),
+       SIO15, decompress_before_erase, _wb_phase),
     _S("zswap_decompress", _WB, lambda p, a: f"Decompress {a} bytes into the new swap-cache folio (a failure here is a BUG on this release).",
-       SIO, OLD_IO, lambda p, a, ph, op: ph == "writeback" and not _neg(a)),
+       SIO, erase_before_decompress, lambda p, a, ph, op: ph == "writeback" and not _neg(a)),
     _S("zswap_decompress", _WB, lambda p, a: (f"Decompression of {_p(p)} fails: decompress_fail + 1; writeback returns -EIO and the entry stays." if _neg(a) else f"Decompress {a} bytes into the new swap-cache folio."),
-       SIO15, NEW_IO, _wb_phase),
-    _S("xa_erase", _WB, lambda p, a: f"Now take {_p(p)}'s entry out of the tree (xa_erase).", SIO15, NEW_IO, _wb_phase),
+       SIO15, decompress_before_erase, _wb_phase),
+    _S("xa_erase", _WB, lambda p, a: f"Now take {_p(p)}'s entry out of the tree (xa_erase).", SIO15, decompress_before_erase, _wb_phase),
     _S("zswap_entry_free", _WB, lambda p, a: f"zswpwb + 1; free {_p(p)}'s entry ({a} bytes): its LRU place, zsmalloc object, pool ref, charge and stored_pages go.",
        SWB, ALL, _wb_phase),
     _S("__swap_writepage", _WB, lambda p, a: f"Write {_p(p)} to the swap device: pswpout + {a}.", SWB, ALL, _wb_phase, "writeback"),
@@ -364,7 +467,7 @@ SENTENCES: tuple[Sentence, ...] = (
 )
 
 #: The template used when none fits: no source, no release (a test forbids reaching it).
-UNSCOPED = Sentence("?", "?", lambda p, a: "", "", ())
+UNSCOPED = Sentence("?", "?", lambda p, a: "", "", lambda p: False)
 
 _BY_FN: dict[str, list[Sentence]] = {}
 for _s in SENTENCES:
@@ -372,8 +475,10 @@ for _s in SENTENCES:
 
 
 def sentence_for(fn: str, page: int | None, arg: int | None, phase: str = "", *,
-                 kernel: str | None = None, op: str = "") -> Sentence:
-    """The template for a step of *fn* on *kernel*, or :data:`UNSCOPED` when none fits."""
+                 kernel: str | KernelProfile | None = None, op: str = "") -> Sentence:
+    """The template for a step of *fn* on *kernel* (a profile or its name), or :data:`UNSCOPED` when none fits."""
+    if kernel is not None:
+        kernel = get_profile(kernel)
     for s in _BY_FN.get(fn, ()):
         if s.fits(kernel, page, arg, phase, op):
             return s
@@ -381,7 +486,7 @@ def sentence_for(fn: str, page: int | None, arg: int | None, phase: str = "", *,
 
 
 def describe(fn: str, page: int | None, arg: int | None, phase: str = "", *,
-             kernel: str | None = None, op: str = "") -> str:
+             kernel: str | KernelProfile | None = None, op: str = "") -> str:
     """One plain sentence for a step, as the explorer shows it."""
     s = sentence_for(fn, page, arg, phase, kernel=kernel, op=op)
     if s is UNSCOPED:
@@ -389,6 +494,7 @@ def describe(fn: str, page: int | None, arg: int | None, phase: str = "", *,
     return s.text(page, arg)
 
 
-def sentences_for_kernel(kernel: str) -> list[Sentence]:
-    """Every template a profile can reach, in the order of the code."""
-    return [s for s in SENTENCES if s.kernels is None or kernel in s.kernels]
+def sentences_for_kernel(kernel: str | KernelProfile) -> list[Sentence]:
+    """Every template a profile (or the profile of that name) can reach, in the order of the code."""
+    profile = get_profile(kernel)
+    return [s for s in SENTENCES if s.true_for(profile)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .actions import PHASES, Action, Operation, Phase, drive
 from .model.world import World
-from .sentences import _ERRNO, describe  # noqa: F401 (_ERRNO: the view model reads it here)
+from .sentences import describe
 from .snapshot import Snapshot, Snapshotter
 
 __all__ = ["Step", "Trace", "describe", "record"]
@@ -160,7 +160,7 @@ def record(world: World, operations: Iterable[Operation], window: tuple[int, int
     steps: list[Step] = []
     snaps: list[Snapshot] = []
     results = []
-    kernel = world.profile.name
+    kernel = world.profile
     for operation_index, op in enumerate(operations):
         op = Operation.of(op)
         name = op.name

@@ -72,6 +72,12 @@ def test_a_damaged_page_file_is_refused(tmp_path):
     (tmp_path / "realfiles.json").write_text(json.dumps(PROVENANCE))
     with pytest.raises(UsageError, match="does not match the sha256"):
         load_page_file("realfiles", tmp_path)
+    (tmp_path / "realfiles.json").write_text(json.dumps({"name": "realfiles"}))
+    with pytest.raises(UsageError, match=r"realfiles.json is damaged \(it names no sha256"):
+        load_page_file("realfiles", tmp_path)
+    (tmp_path / "realfiles.pages.xz").unlink()
+    with pytest.raises(UsageError, match="does not exist; build it with tools/record_kernel_runs.py"):
+        load_page_file("realfiles", tmp_path)
 
 
 def test_every_folio_size_and_kernel_compressor_is_recorded():

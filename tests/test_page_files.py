@@ -99,10 +99,10 @@ def test_simulate_streams_and_matches_the_in_memory_run(tmp_path, capsys):
     assert streamed == json.loads(json.dumps(whole))
 
 
-@pytest.mark.parametrize("reader", ["simulate", "lab", "scenario", "explorer"])
+@pytest.mark.parametrize("reader", ["simulate", "lab", "scenario", "explorer", "realfiles"])
 def test_every_reader_refuses_a_fifo_the_same_way(tmp_path, capsys, reader):
-    """The four places that read page files all answer a FIFO with the loader's sentence."""
-    fifo = tmp_path / "pages"
+    """The five places that read page files all answer a FIFO with the loader's sentence."""
+    fifo = tmp_path / ("realfiles.pages.xz" if reader == "realfiles" else "pages")
     os.mkfifo(fifo)
     if reader == "simulate":
         assert main(["simulate", "--pages", str(fifo), "--folio-size", "4K"]) == 2
@@ -115,8 +115,13 @@ def test_every_reader_refuses_a_fifo_the_same_way(tmp_path, capsys, reader):
 
         with pytest.raises(UsageError, match="FIFO"):
             Scenario(pages={"file": str(fifo)}, folio_pages=1)
-    else:
+    elif reader == "explorer":
         from zswapviz.views.form import read_page_file as _read_page_file
 
         with pytest.raises(UsageError, match="FIFO"):
             _read_page_file(fifo)
+    else:
+        from zswapviz.kernel.realfiles import load_page_file
+
+        with pytest.raises(UsageError, match="FIFO"):
+            load_page_file("realfiles", tmp_path)

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ..constants import PAGE_SIZE
 from ..errors import UsageError
+from ..pages import load_pages
 from ..resources import data_path
 
 __all__ = [
@@ -193,11 +194,15 @@ def write_page_file(data: bytes, provenance: dict, directory: Path = PAGES_DIR) 
 
 
 def load_page_file(name: str, directory: Path = PAGES_DIR) -> bytes:
-    """Decompress the page file *name* and check it against its provenance's sha256."""
+    """Read the page file *name* and check it against its provenance's sha256 and page count.
+
+    The pages are read by the one page loader (:func:`zswapviz.pages.load_pages`,
+    which refuses what is not a regular file of whole pages); this adds
+    only where a shipped page file lives, how to build a missing one, and
+    the check against ``<name>.json``.
+    """
     xz = Path(directory) / f"{name}.pages.xz"
     meta = Path(directory) / f"{name}.json"
-    from ..pages import load_pages
-
     if not xz.exists():
         raise UsageError(f"page file {xz} does not exist; build it with "
                          f"tools/record_kernel_runs.py --build-page-file")
@@ -209,7 +214,9 @@ def load_page_file(name: str, directory: Path = PAGES_DIR) -> bytes:
                          f"tools/record_kernel_runs.py --build-page-file") from None
     except ValueError as e:
         raise UsageError(f"page file {meta} is damaged ({e})") from None
-    if _sha256(data) != provenance["sha256"] or len(data) != provenance["pages"] * PAGE_SIZE:
+    if not isinstance(provenance, dict) or not isinstance(provenance.get("pages"), int):
+        raise UsageError(f"page file {meta} is damaged (it names no sha256 and page count)")
+    if _sha256(data) != provenance.get("sha256") or len(data) != provenance["pages"] * PAGE_SIZE:
         raise UsageError(f"page file {xz} does not match the sha256 in {meta.name}")
     return data
 

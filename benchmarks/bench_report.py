@@ -5,9 +5,9 @@ process's peak resident size (``wait4``): the report of 8 x 2 MiB folios
 (targets 10 s, 500 MB), ``simulate`` on a 256 MiB and a 1 GiB page file
 (target 200 MB, independent of the file's size: the two peaks should be
 the same), and recording and reporting the largest scenarios accepted
-(16,384 pages in 2 MiB and in order-0 folios, and 8192 order-0 folios
-with a compressor switch after each page, the most steps per accepted
-action measured; target 2 GB). ``--no-memory`` skips it.
+(16,384 pages in 2 MiB and in order-0 folios, the worst measured, and
+8192 order-0 folios with a compressor switch after each page; target
+2 GB). ``--no-memory`` skips it.
 
 Measured in one process, cold (the first report pays matplotlib's import and
 the compressor's warm-up, as ``zswapviz report`` does) and warm, with the
@@ -99,14 +99,15 @@ _CASES = [
      "from zswapviz import Scenario, report\n"
      "report.export_html(Scenario(title='largest', folio_pages=512, "
      "pages={'kind': 'text', 'pages': 16384}), OUT)", None, 2048),
-    # The most steps the validator accepts: every action in order-0 folios
+    # The worst accepted case measured: every action an order-0 folio
+    # (1331 MB, 18 min on a loaded 2-core machine)
     ("report, 16384 order-0 folios (most store steps)",
      "from zswapviz import Scenario, report\n"
      "report.export_html(Scenario(title='order-0', folio_pages=1, "
      "pages={'kind': 'text', 'pages': 16384}), OUT)", None, 2048),
     # Half the budget as compressor switches, one after each page, cycling all
-    # five compressors (five live pools in every snapshot): the costliest
-    # step per accepted action measured (1024-4096 actions)
+    # five compressors (five live pools in every snapshot): the costliest per
+    # accepted action at 1024-4096 actions, but 811 MB at full size
     ("report, 8192 order-0 folios + 8192 compressor switches",
      "from zswapviz import Scenario, report\n"
      "names = ['lzo', 'zstd', 'lz4', 'deflate', 'lzo-rle']\n"

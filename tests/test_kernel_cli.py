@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
 from kernel_util import need_lab, say_why_live_tests_skip  # noqa: E402,F401
 
 from zswapviz.cli import main  # noqa: E402
-from zswapviz.kernel import as_kernel_result, labrun, recorded_run  # noqa: E402
+from zswapviz.kernel import as_kernel_result, counters, labrun, recorded_run  # noqa: E402
 from zswapviz.kernel import lab as kernel_lab  # noqa: E402
 from zswapviz.kernel import summary as kernel_summary_module  # noqa: E402
 from zswapviz.kernel.lab import settled_snapshot  # noqa: E402
@@ -200,7 +200,7 @@ def test_lab_compare_marks_each_difference(capsys, monkeypatch, tmp_path):
 @pytest.mark.parametrize("command", ["run", "compare"])
 def test_refused_without_root(capsys, monkeypatch, text_pages, command):
     """Without root both commands refuse in one sentence, exit 2 and change nothing."""
-    monkeypatch.setattr(kernel_lab, "is_root", lambda: False)
+    monkeypatch.setattr(kernel_lab.settings, "is_root", lambda: False)
     before = settled_snapshot() if os.geteuid() == 0 else None
     result = run_cli(capsys, "lab", command, "--pages", text_pages, "--folio-size", "64K")
     assert_refused(*result, "needs root")
@@ -215,25 +215,24 @@ def capable(monkeypatch, tmp_path):
     params.mkdir()
     (params / "enabled").write_text("N\n")
     (params / "compressor").write_text("lzo\n")
-    monkeypatch.setattr(kernel_lab, "is_root", lambda: True)
-    monkeypatch.setattr(kernel_lab, "ZSWAP_PARAMS", str(params))
-    monkeypatch.setattr(labrun, "ZSWAP_PARAMS", str(params))
-    monkeypatch.setattr(kernel_lab, "anon_folio_sizes_kb", lambda: [64, 2048])
-    monkeypatch.setattr(labrun, "_compressors", lambda: {"lzo", "deflate", "842"})
-    monkeypatch.setattr(kernel_lab.os.path, "exists",
+    monkeypatch.setattr(kernel_lab.settings, "is_root", lambda: True)
+    monkeypatch.setattr(counters, "ZSWAP_PARAMS", str(params))
+    monkeypatch.setattr(kernel_lab.settings, "anon_folio_sizes_kb", lambda: [64, 2048])
+    monkeypatch.setattr(kernel_lab.settings, "_compressors", lambda: {"lzo", "deflate", "842"})
+    monkeypatch.setattr(os.path, "exists",
                         lambda p, _real=os.path.exists: True if p == "/dev/loop-control" else _real(p))
-    monkeypatch.setattr(kernel_lab.os, "access", lambda *a, **k: True)
+    monkeypatch.setattr(os, "access", lambda *a, **k: True)
 
     def no_lab(*a, **k):
         raise AssertionError("a refused command must not start a kernel lab")
 
-    monkeypatch.setattr(labrun, "KernelLab", no_lab)
+    monkeypatch.setattr(kernel_lab.session, "KernelLab", no_lab)
     return params
 
 
 def test_refused_without_zswap(capsys, capable, monkeypatch, text_pages):
     """A kernel without zswap is refused in one sentence."""
-    monkeypatch.setattr(kernel_lab, "ZSWAP_PARAMS", str(capable / "missing"))
+    monkeypatch.setattr(counters, "ZSWAP_PARAMS", str(capable / "missing"))
     assert_refused(*run_cli(capsys, "lab", "run", "--pages", text_pages, "--folio-size", "64K"),
                    "has no zswap")
 
@@ -336,5 +335,5 @@ def test_bad_input_is_one_error_line(capsys, monkeypatch, tmp_path, case):
     def no_lab(*a, **k):
         raise AssertionError("bad input must not start a kernel lab")
 
-    monkeypatch.setattr(labrun, "KernelLab", no_lab)
+    monkeypatch.setattr(kernel_lab.session, "KernelLab", no_lab)
     assert_refused(*run_cli(capsys, *argv), words)

@@ -132,8 +132,7 @@ def test_interrupted_run_restores_everything(tmp_path, stage, sig, via):
 
 def test_non_root_is_refused_with_one_sentence(monkeypatch):
     """Without root the lab and the zram oracle refuse in one sentence and change nothing."""
-    monkeypatch.setattr(lab, "is_root", lambda: False)
-    monkeypatch.setattr(zram, "is_root", lambda: False)
+    monkeypatch.setattr(lab.settings, "is_root", lambda: False)
     before = settled_snapshot() if os.geteuid() == 0 else None
     with pytest.raises(UsageError) as info:
         with KernelLab(64):

@@ -149,7 +149,7 @@ def test_notebook_runs_without_root_and_shows_recorded_runs():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     # Stand in for a machine without root: the lab's own check says no.
     nb.cells.insert(0, nbformat.v4.new_code_cell(
-        "import zswapviz.kernel.lab as _lab\n_lab.is_root = lambda: False"))
+        "import zswapviz.kernel.lab as _lab\n_lab.settings.is_root = lambda: False"))
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
     text = "\n".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))

@@ -28,9 +28,9 @@ def journal(monkeypatch, tmp_path):
     """A private journal path and fake undo actions that only record what they would do."""
     folder = tmp_path / "lab"
     folder.mkdir(mode=0o755)
-    monkeypatch.setattr(lab, "JOURNAL_PATH", str(folder / "kernel-lab.journal.json"))
+    monkeypatch.setattr(lab.settings, "JOURNAL_PATH", str(folder / "kernel-lab.journal.json"))
     done = []
-    monkeypatch.setattr(lab, "_undo_one", lambda action: done.append(action["op"]))
+    monkeypatch.setattr(lab.journal, "_undo_one", lambda action: done.append(action["op"]))
     return done
 
 
@@ -84,42 +84,42 @@ def test_the_undo_loop_finishes_past_an_interrupt(monkeypatch):
             raise SystemExit(143)
         if action["op"] == "c":
             raise OSError("device busy")
-    monkeypatch.setattr(lab, "_undo_one", undo)
+    monkeypatch.setattr(lab.journal, "_undo_one", undo)
     with pytest.raises(SystemExit):
-        lab._undo_all([{"op": "a"}, {"op": "b"}, {"op": "c"}, {"op": "d"}])
+        lab.journal._undo_all([{"op": "a"}, {"op": "b"}, {"op": "c"}, {"op": "d"}])
     assert done == ["d", "c", "b", "b", "a"]
 
 
 def test_the_journal_is_written_without_a_stray_temporary_file(journal):
-    lab._save_journal([{"op": "write", "path": "/x", "value": "1"}])
-    folder = Path(lab.JOURNAL_PATH).parent
+    lab.journal._save_journal([{"op": "write", "path": "/x", "value": "1"}])
+    folder = Path(lab.settings.JOURNAL_PATH).parent
     assert sorted(p.name for p in folder.iterdir()) == ["kernel-lab.journal.json"]
-    data = json.loads(Path(lab.JOURNAL_PATH).read_text())
-    assert data["pid"] == os.getpid() and data["boot_id"] == lab._boot_id()
+    data = json.loads(Path(lab.settings.JOURNAL_PATH).read_text())
+    assert data["pid"] == os.getpid() and data["boot_id"] == lab.journal._boot_id()
 
 
 def test_recovery_says_so_in_one_plain_line(journal, capsys):
     """Recovering a killed run's journal undoes every action and says so on stderr, not as a UserWarning."""
-    Path(lab.JOURNAL_PATH).write_text(json.dumps({
-        "pid": 4242, "boot_id": lab._boot_id(),
+    Path(lab.settings.JOURNAL_PATH).write_text(json.dumps({
+        "pid": 4242, "boot_id": lab.journal._boot_id(),
         "actions": [{"op": "umount"}, {"op": "write", "path": "/x", "value": "N"}, {"op": "unlink", "path": "/y"}]}))
     with __import__("warnings").catch_warnings():
         __import__("warnings").simplefilter("error")
-        lab._recover_journal()
+        lab.journal._recover_journal()
     err = capsys.readouterr().err
     assert journal == ["unlink", "write", "umount"]
     assert err.splitlines() == [
         "zswapviz: restoring the settings an earlier kernel lab (pid 4242) left changed when it was killed"]
-    assert not Path(lab.JOURNAL_PATH).exists()
+    assert not Path(lab.settings.JOURNAL_PATH).exists()
 
 
 def test_after_a_reboot_only_the_swap_file_is_cleaned(journal, capsys):
     """A journal from another boot writes no setting (the reboot reset them) but removes the swap file."""
-    Path(lab.JOURNAL_PATH).write_text(json.dumps({
+    Path(lab.settings.JOURNAL_PATH).write_text(json.dumps({
         "pid": 7, "boot_id": "another-boot",
         "actions": [{"op": "write", "path": "/x", "value": "N"}, {"op": "unlink", "path": "/y"},
                     {"op": "detach", "backing": "/y"}, {"op": "swapoff", "backing": "/y"}]}))
-    lab._recover_journal()
+    lab.journal._recover_journal()
     assert journal == ["swapoff", "detach", "unlink"]
     assert "before a reboot" in capsys.readouterr().err
 
@@ -128,11 +128,11 @@ def test_lab_status_says_when_a_journal_waits(journal, capsys):
     """``zswapviz lab status`` (no root needed) tells that a killed run's journal waits and how to recover."""
     from zswapviz.cli import main
 
-    Path(lab.JOURNAL_PATH).write_text(json.dumps({"pid": 99, "boot_id": lab._boot_id(),
+    Path(lab.settings.JOURNAL_PATH).write_text(json.dumps({"pid": 99, "boot_id": lab.journal._boot_id(),
                                                    "actions": [{"op": "umount"}]}))
     assert kernel_summary()["lab_journal"]["pid"] == 99
     assert main(["lab", "status"]) == 0
     out = capsys.readouterr().out
     assert "was killed" in out and "zswapviz lab recover" in out
-    os.unlink(lab.JOURNAL_PATH)
+    os.unlink(lab.settings.JOURNAL_PATH)
     assert kernel_summary()["lab_journal"] is None

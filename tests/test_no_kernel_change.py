@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from zswapviz.errors import UsageError  # noqa: E402
-from zswapviz.kernel import lab  # noqa: E402
+from zswapviz.kernel import counters, lab  # noqa: E402
 
 NOTEBOOK = ROOT / "notebooks" / "06-your-kernel.ipynb"
 
@@ -26,13 +26,13 @@ NOTEBOOK = ROOT / "notebooks" / "06-your-kernel.ipynb"
 #: entering it or taking its lock is recorded and stopped before any change.
 TRAP = """
 import zswapviz.kernel.lab as _lab
-_lab.is_root = lambda: True
+_lab.settings.is_root = lambda: True
 _entered = []
 def _trap(*args, **kwargs):
     _entered.append(args)
     raise RuntimeError("TRAP: the live lab was entered")
 _lab.KernelLab.__enter__ = _trap
-_lab.exclusive = _trap
+_lab.journal.exclusive = _trap
 """
 
 
@@ -40,9 +40,9 @@ _lab.exclusive = _trap
 def no_request(monkeypatch, tmp_path):
     """No live-lab request in this process, and a private lock and journal."""
     monkeypatch.delenv(lab.LIVE_ENV, raising=False)
-    monkeypatch.setattr(lab, "_live_asked", False)
-    monkeypatch.setattr(lab, "LOCK_PATH", str(tmp_path / "lab.lock"))
-    monkeypatch.setattr(lab, "JOURNAL_PATH", str(tmp_path / "lab.journal.json"))
+    monkeypatch.setattr(lab.settings, "_live_asked", False)
+    monkeypatch.setattr(lab.journal, "LOCK_PATH", str(tmp_path / "lab.lock"))
+    monkeypatch.setattr(lab.settings, "JOURNAL_PATH", str(tmp_path / "lab.journal.json"))
 
 
 def test_the_lab_lock_refuses_without_a_request(no_request):
@@ -55,16 +55,16 @@ def test_the_lab_lock_refuses_without_a_request(no_request):
 
 def test_a_journal_is_not_recovered_by_a_look(no_request):
     """Looking under the lock (change=False) leaves a killed run's journal for an explicit recover."""
-    Path(lab.JOURNAL_PATH).write_text('{"pid": 1, "actions": []}')
+    Path(lab.settings.JOURNAL_PATH).write_text('{"pid": 1, "actions": []}')
     with lab.exclusive(1, change=False):
         pass
-    assert Path(lab.JOURNAL_PATH).exists()
+    assert Path(lab.settings.JOURNAL_PATH).exists()
 
 
 def test_lab_problem_names_the_request_as_root(no_request, monkeypatch):
     """As root with zswap, the lab's check says it runs only when asked; allow_live lifts it."""
-    monkeypatch.setattr(lab, "is_root", lambda: True)
-    if not os.path.exists(os.path.join(lab.ZSWAP_PARAMS, "enabled")):
+    monkeypatch.setattr(lab.settings, "is_root", lambda: True)
+    if not os.path.exists(os.path.join(counters.ZSWAP_PARAMS, "enabled")):
         pytest.skip("this kernel has no zswap, so the lab refuses for that first")
     assert "ZSWAPVIZ_LIVE_LAB=1" in lab.lab_problem(4)
     with pytest.raises(UsageError, match="ZSWAPVIZ_LIVE_LAB"):
@@ -78,7 +78,7 @@ def test_notebook_06_shows_the_recorded_run_unless_asked(monkeypatch):
     """Run unattended (as root, with zswap), notebook 06 never enters the lab and shows the recorded run."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    if not os.path.exists(os.path.join(lab.ZSWAP_PARAMS, "enabled")):
+    if not os.path.exists(os.path.join(counters.ZSWAP_PARAMS, "enabled")):
         pytest.skip("this kernel has no zswap, so the notebook could not reach the lab anyway")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(TRAP))

@@ -16,7 +16,7 @@ CELL_TIMEOUT_S = 120
 TOPICS = ("walkthrough", "failures", "reference", "compressors", "limits", "kernel")
 #: Run first in the kernel notebook: stand in for a machine without root, so
 #: the lab's own check refuses every live run (the test never touches zswap).
-NO_ROOT_CELL = "import zswapviz.kernel.lab as _lab\n_lab.is_root = lambda: False"
+NO_ROOT_CELL = "import zswapviz.kernel.lab as _lab\n_lab.settings.is_root = lambda: False"
 
 
 def read(path: Path):

@@ -19,8 +19,8 @@ import shutil
 
 from ..constants import PAGE_SIZE
 from ..errors import UsageError
-from .counters import ZSWAP_PARAMS
-from .lab import KernelLab, _compressors, lab_problem
+from . import counters
+from .lab import session, settings
 from .summary import model_kernel_for_release
 
 __all__ = [
@@ -57,12 +57,12 @@ def exposed_keys(folio_pages: int) -> list[str]:
 
 def kernel_compressors() -> list[str]:
     """Compression algorithms of this kernel's crypto API (``/proc/crypto``)."""
-    return sorted(n for n in _compressors() if n)
+    return sorted(n for n in settings._compressors() if n)
 
 
 def _current_compressor() -> str | None:
     try:
-        with open(os.path.join(ZSWAP_PARAMS, "compressor")) as f:
+        with open(os.path.join(counters.ZSWAP_PARAMS, "compressor")) as f:
             return f.read().strip()
     except OSError:
         return None
@@ -134,7 +134,7 @@ def lab_refusal(pages: int, folio_pages: int, compressor: str | None = None, *,
     kernel's current one) and a kernel release it has no profile for.
     """
     folio_kb = folio_pages * PAGE_SIZE // 1024
-    problem = lab_problem(folio_kb)
+    problem = settings.lab_problem(folio_kb)
     if problem:
         return problem
     available = kernel_compressors()
@@ -160,9 +160,7 @@ def lab_refusal(pages: int, folio_pages: int, compressor: str | None = None, *,
         return (f"{pages} pages need about {need >> 20} MiB of free memory for the lab and only "
                 f"{have >> 20} MiB is available; use fewer pages")
     swap_bytes = swap_mib_for(pages) << 20
-    from . import lab as _lab
-
-    where = os.path.dirname(_lab.JOURNAL_PATH)
+    where = os.path.dirname(settings.JOURNAL_PATH)
     while not os.path.isdir(where):
         where = os.path.dirname(where)
     free = shutil.disk_usage(where).free
@@ -219,13 +217,11 @@ def lab_run(pages: bytes, folio_pages: int, *, max_pool_percent: int | None = No
     if problem:
         raise UsageError(problem)
     folio_kb = folio_pages * PAGE_SIZE // 1024
-    from .counters import read_counters
-
     try:
-        with KernelLab(folio_kb, max_pool_percent=max_pool_percent, compressor=compressor,
-                       accept_threshold_percent=accept_threshold_percent,
-                       swap_mib=swap_mib_for(n)) as lab:
-            memtotal = read_counters().get("memtotal_pages")
+        with session.KernelLab(folio_kb, max_pool_percent=max_pool_percent, compressor=compressor,
+                               accept_threshold_percent=accept_threshold_percent,
+                               swap_mib=swap_mib_for(n)) as lab:
+            memtotal = counters.read_counters().get("memtotal_pages")
             run = lab.run_pages(pages)
             params = dict(lab.params)
     except (OSError, RuntimeError) as e:

@@ -33,18 +33,7 @@ import os
 
 from ..constants import PAGE_SIZE
 from ..errors import UsageError
-from .lab import (
-    _choice,
-    _drop_journal,
-    _not_asked,
-    _read,
-    _save_journal,
-    _write,
-    exclusive,
-    is_root,
-    live_allowed,
-    signals_blocked,
-)
+from .lab import journal, settings, signals
 
 __all__ = [
     "HUGE_CLASS_SIZE",
@@ -64,22 +53,22 @@ HUGE_CLASS_SIZE = 3625
 def _mm_stat(dev: str) -> list[int]:
     # orig_data_size compr_data_size mem_used_total mem_limit mem_used_max
     # same_pages pages_compacted huge_pages huge_pages_since
-    return [int(v) for v in _read(f"/sys/block/{dev}/mm_stat").split()]
+    return [int(v) for v in settings._read(f"/sys/block/{dev}/mm_stat").split()]
 
 
 def zram_problem(algorithm: str = "lzo") -> str | None:
     """Say in one sentence why the zram oracle cannot run here, or ``None``."""
     sysfs = f"/sys/block/{ZRAM_DEVICE}"
-    if not is_root():
+    if not settings.is_root():
         return "the zram oracle needs root, because it sets up and resets /dev/zram0; run it as root"
-    if not live_allowed():
-        return _not_asked()
+    if not settings.live_allowed():
+        return settings._not_asked()
     if not os.path.isdir(sysfs) or not os.path.exists(f"/dev/{ZRAM_DEVICE}"):
         return "this machine has no /dev/zram0 (zram is not built in or not loaded)"
-    offered = _read(f"{sysfs}/comp_algorithm").replace("[", "").replace("]", "").split()
+    offered = settings._read(f"{sysfs}/comp_algorithm").replace("[", "").replace("]", "").split()
     if algorithm not in offered:
         return f"zram offers no algorithm {algorithm!r}; it offers {', '.join(offered)}"
-    if _read(f"{sysfs}/disksize") != "0":
+    if settings._read(f"{sysfs}/disksize") != "0":
         return "/dev/zram0 is in use (its disksize is not 0), and the oracle will not reset a device in use"
     return None
 
@@ -105,17 +94,17 @@ def zram_compressed_lengths(pages: list[bytes], algorithm: str = "lzo",
         raise UsageError(problem)
     dev, sysfs = ZRAM_DEVICE, f"/sys/block/{ZRAM_DEVICE}"
     out: list = []
-    with exclusive():
+    with journal.exclusive():
         problem = zram_problem(algorithm)  # re-check under the lock
         if problem:
             raise UsageError(problem)
-        old = _choice(f"{sysfs}/comp_algorithm")
+        old = settings._choice(f"{sysfs}/comp_algorithm")
         disksize = -(-len(pages) * PAGE_SIZE // (1 << 20)) * (1 << 20) + (1 << 20)
         try:
-            with signals_blocked():
-                _save_journal([{"op": "zram_reset", "device": dev, "comp_algorithm": old}])
-                _write(f"{sysfs}/comp_algorithm", algorithm)
-                _write(f"{sysfs}/disksize", str(disksize))
+            with signals.signals_blocked():
+                journal._save_journal([{"op": "zram_reset", "device": dev, "comp_algorithm": old}])
+                settings._write(f"{sysfs}/comp_algorithm", algorithm)
+                settings._write(f"{sysfs}/disksize", str(disksize))
             buf = mmap.mmap(-1, PAGE_SIZE)  # page-aligned, as O_DIRECT wants
             fd = os.open(f"/dev/{dev}", os.O_WRONLY | os.O_DIRECT)
             try:
@@ -136,8 +125,8 @@ def zram_compressed_lengths(pages: list[bytes], algorithm: str = "lzo",
                 os.close(fd)
                 buf.close()
         finally:
-            with signals_blocked():
-                _write(f"{sysfs}/reset", "1")
-                _write(f"{sysfs}/comp_algorithm", old)
-                _drop_journal()
+            with signals.signals_blocked():
+                settings._write(f"{sysfs}/reset", "1")
+                settings._write(f"{sysfs}/comp_algorithm", old)
+                journal._drop_journal()
     return out

@@ -70,21 +70,20 @@ Parts. The code lives in four modules of this package, one job each:
 host's settings, :func:`lab_problem`, :func:`system_snapshot`),
 :mod:`.signals` (:func:`signals_deferred`, the test hook), :mod:`.journal`
 (the undo list, the journal, the lock, :func:`recover`) and :mod:`.session`
-(:class:`KernelLab`). Every name stays importable from here, private ones
-included, and a name *set* here (``lab.is_root = ...``,
-``monkeypatch.setattr(lab, "JOURNAL_PATH", ...)``, as the tests and the
-notebook checks do) is set in every part that uses it, so the replacement
-reaches the code that reads it.
+(:class:`KernelLab`). The public names are importable from here. The parts
+call each other through their modules (``settings.is_root()``,
+``journal.exclusive()``), as do :mod:`..labrun` and :mod:`..zram`, and read
+the host's paths through :mod:`..counters` (``counters.ZSWAP_PARAMS``), so
+a test or a notebook check replaces a name on the module that defines it
+(``monkeypatch.setattr(lab.settings, "is_root", ...)``) and every caller
+sees the replacement; ``tests/test_lab_parts.py`` checks that every
+replacement in the tests, notebooks and tools is made there.
 """
 
 from __future__ import annotations
 
-import sys
-import types
-
-from . import journal, session, settings, signals
 from .journal import LOCK_PATH, exclusive, journal_waiting, recover, settled_snapshot
-from .session import KernelLab
+from .session import SWAP_PRIORITY, KernelLab
 from .settings import (
     JOURNAL_PATH,
     LIVE_ENV,
@@ -104,6 +103,7 @@ __all__ = [
     "LIVE_ENV",
     "KernelLab",
     "LOCK_PATH",
+    "SWAP_PRIORITY",
     "allow_live",
     "anon_folio_sizes_kb",
     "exclusive",
@@ -118,42 +118,3 @@ __all__ = [
     "signals_deferred",
     "system_snapshot",
 ]
-
-#: The parts, in import order.
-_PARTS = (settings, signals, journal, session)
-
-
-class _LabModule(types.ModuleType):
-    """This module: setting a name sets it in every part that binds it (see the module docstring)."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in vars(self):  # a name imported here (the public ones): the parts that use it get it too
-            for part in _PARTS:
-                if name in vars(part):
-                    setattr(part, name, value)
-        super().__setattr__(name, value)  # the other names of the parts: _forward's setter
-
-
-def _forward(name: str) -> property:
-    """*name* of the parts (a private helper, ``os``, ``ZSWAP_PARAMS``, ...) as an attribute of this module.
-
-    Read from the first part that binds it; set in every part that binds it.
-    A property (a data descriptor), so ``monkeypatch`` reads the current
-    value to restore and restores it by setting it again.
-    """
-    def get(module):
-        return next(vars(part)[name] for part in _PARTS if name in vars(part))
-
-    def put(module, value) -> None:
-        for part in _PARTS:
-            if name in vars(part):
-                setattr(part, name, value)
-
-    return property(get, put, doc=f"{name} of the lab's parts")
-
-
-for _name in sorted({name for part in _PARTS for name in vars(part) if not name.startswith("__")} - set(globals())):
-    setattr(_LabModule, _name, _forward(_name))
-del _name
-
-sys.modules[__name__].__class__ = _LabModule

@@ -1,6 +1,6 @@
 """The kernel lab's undo list, its journal on disk, the machine-wide lock and the recovery of a killed lab.
 
-Part of :mod:`zswapviz.kernel.lab` (which re-exports every name). The
+Part of :mod:`zswapviz.kernel.lab` (which re-exports its public names). The
 journal's format (``{"pid", "boot_id", "actions"}``, one undo action per
 change) is read back by :func:`journal_waiting` and :func:`recover`.
 """
@@ -16,21 +16,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from ...errors import UsageError
-from .settings import (
-    DEBUGFS,
-    JOURNAL_PATH,
-    _debugfs_mounted,
-    _loop_devices,
-    _not_asked,
-    _read,
-    _run,
-    _swap_devices,
-    _write,
-    is_root,
-    live_allowed,
-    system_snapshot,
-)
-from .signals import signals_deferred
+from . import settings, signals
 
 #: Lock file that serialises every user of the kernel lab on this machine.
 LOCK_PATH = "/run/zswapviz-kernel-lab.lock"
@@ -40,18 +26,18 @@ def _undo_one(action: dict) -> None:
     """Carry out one undo action; each one is safe to repeat."""
     op = action["op"]
     if op == "write":
-        _write(action["path"], action["value"])
+        settings._write(action["path"], action["value"])
     elif op == "umount":
-        if _debugfs_mounted():
-            _run("umount", DEBUGFS)
+        if settings._debugfs_mounted():
+            settings._run("umount", settings.DEBUGFS)
     elif op == "swapoff":
-        for dev, backing in _loop_devices().items():
-            if backing == action["backing"] and dev in _swap_devices():
-                _run("swapoff", dev)
+        for dev, backing in settings._loop_devices().items():
+            if backing == action["backing"] and dev in settings._swap_devices():
+                settings._run("swapoff", dev)
     elif op == "detach":
-        for dev, backing in _loop_devices().items():
+        for dev, backing in settings._loop_devices().items():
             if backing == action["backing"]:
-                _run("losetup", "-d", dev)
+                settings._run("losetup", "-d", dev)
     elif op == "unlink":
         try:
             os.unlink(action["path"])
@@ -59,8 +45,8 @@ def _undo_one(action: dict) -> None:
             pass
     elif op == "zram_reset":
         dev = action["device"]
-        _write(f"/sys/block/{dev}/reset", "1")
-        _write(f"/sys/block/{dev}/comp_algorithm", action["comp_algorithm"])
+        settings._write(f"/sys/block/{dev}/reset", "1")
+        settings._write(f"/sys/block/{dev}/comp_algorithm", action["comp_algorithm"])
     else:
         raise ValueError(f"unknown undo action {op!r}")
 
@@ -95,7 +81,7 @@ def _notice(text: str) -> None:
 
 def _boot_id() -> str | None:
     try:
-        return _read("/proc/sys/kernel/random/boot_id")
+        return settings._read("/proc/sys/kernel/random/boot_id")
     except OSError:
         return None
 
@@ -104,7 +90,7 @@ def _lab_dir() -> str:
     """:data:`LAB_DIR`, created if missing; refused when it is not a folder only root may write."""
     import stat
 
-    directory = os.path.dirname(JOURNAL_PATH)
+    directory = os.path.dirname(settings.JOURNAL_PATH)
     os.makedirs(directory, mode=0o755, exist_ok=True)
     st = os.lstat(directory)
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
@@ -122,7 +108,7 @@ def _save_journal(actions: list[dict]) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, JOURNAL_PATH)
+        os.replace(tmp, settings.JOURNAL_PATH)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -133,7 +119,7 @@ def _save_journal(actions: list[dict]) -> None:
 
 def _drop_journal() -> None:
     try:
-        os.unlink(JOURNAL_PATH)
+        os.unlink(settings.JOURNAL_PATH)
     except FileNotFoundError:
         pass
 
@@ -144,15 +130,15 @@ def journal_waiting() -> dict | None:
     Needs no root: the journal is readable by everyone. Only looks.
     """
     try:
-        with open(JOURNAL_PATH) as f:
+        with open(settings.JOURNAL_PATH) as f:
             journal = json.load(f)
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
-        return {"pid": None, "boot_id": None, "actions": [], "path": JOURNAL_PATH, "unreadable": True}
+        return {"pid": None, "boot_id": None, "actions": [], "path": settings.JOURNAL_PATH, "unreadable": True}
     if not isinstance(journal, dict):
         journal = {}
-    journal["path"] = JOURNAL_PATH
+    journal["path"] = settings.JOURNAL_PATH
     return journal
 
 
@@ -162,7 +148,7 @@ def _recover_journal() -> None:
     if journal is None:
         return
     if journal.get("unreadable"):
-        _notice(f"ignoring the unreadable kernel lab journal {JOURNAL_PATH}")
+        _notice(f"ignoring the unreadable kernel lab journal {settings.JOURNAL_PATH}")
         _drop_journal()
         return
     actions = [a for a in journal.get("actions", []) if isinstance(a, dict) and "op" in a]
@@ -187,8 +173,8 @@ def exclusive(timeout_s: float = 600.0, *, change: bool = True) -> Iterator[None
     With *change* (the holder will change kernel settings), refuses unless
     :func:`live_allowed`; without it (only looking), leaves a journal alone.
     """
-    if change and not live_allowed():
-        raise UsageError(_not_asked())
+    if change and not settings.live_allowed():
+        raise UsageError(settings._not_asked())
     fd = os.open(LOCK_PATH, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + timeout_s
@@ -202,7 +188,7 @@ def exclusive(timeout_s: float = 600.0, *, change: bool = True) -> Iterator[None
                                      f"finish within {timeout_s:.0f} s; try again later") from None
                 time.sleep(0.2)
         if change:
-            with signals_deferred():
+            with signals.signals_deferred():
                 _recover_journal()
         yield
     finally:
@@ -214,7 +200,7 @@ def recover() -> None:
 
     Every lab does this when it starts; this is the same without a run.
     """
-    if not is_root():
+    if not settings.is_root():
         raise UsageError("restoring kernel settings needs root; run it as root")
     with exclusive():
         pass
@@ -228,4 +214,4 @@ def settled_snapshot(timeout_s: float = 600.0) -> dict:
     moment has changed.
     """
     with exclusive(timeout_s, change=False):
-        return system_snapshot()
+        return settings.system_snapshot()

@@ -1,6 +1,6 @@
 """The kernel lab itself: :class:`KernelLab` sets the kernel up, runs pages or a workload through zswap, and restores.
 
-Part of :mod:`zswapviz.kernel.lab` (which re-exports every name); the module
+Part of :mod:`zswapviz.kernel.lab` (which re-exports its public names); the module
 docstring there says what the lab changes, how it restores and when it may run.
 """
 
@@ -16,22 +16,8 @@ import warnings
 
 from ...constants import PAGE_SIZE
 from ...errors import UsageError
-from ..counters import THP_DIR, ZSWAP_DEBUGFS, ZSWAP_PARAMS, delta, read_counters
-from .journal import _drop_journal, _lab_dir, _notice, _save_journal, _undo_all, exclusive
-from .settings import (
-    DEBUGFS,
-    _choice,
-    _compressors,
-    _debugfs_mounted,
-    _pmd_size_kb,
-    _read,
-    _run,
-    _swap_devices,
-    _write,
-    anon_folio_sizes_kb,
-    lab_problem,
-)
-from .signals import _hook, _on_terminate, signals_deferred
+from .. import counters
+from . import journal, settings, signals
 
 #: ``madvise`` advice values (``include/uapi/asm-generic/mman-common.h``).
 MADV_HUGEPAGE = 14
@@ -123,20 +109,20 @@ class KernelLab:
 
     def _push(self, action: dict) -> None:
         self._undo.append(action)
-        _save_journal(self._undo)
+        journal._save_journal(self._undo)
 
     def _set(self, path: str, value: str, old: str | None = None) -> None:
         """Write *value* to *path*, recording the value to restore."""
-        old = _read(path) if old is None else old
+        old = settings._read(path) if old is None else old
         if old == value:
             return
         self._push({"op": "write", "path": path, "value": old})
-        _write(path, value)
+        settings._write(path, value)
 
     def _thp_plan(self) -> tuple[dict[str, str], int | None]:
         """THP files to set, and the madvise advice for the mapping."""
-        plan, pmd = {}, _pmd_size_kb()
-        for size in anon_folio_sizes_kb():
+        plan, pmd = {}, settings._pmd_size_kb()
+        for size in settings.anon_folio_sizes_kb():
             plan[f"hugepages-{size}kB/enabled"] = "never"
         if self.folio_size_kb == 4:
             return plan, MADV_NOHUGEPAGE
@@ -148,15 +134,15 @@ class KernelLab:
         return plan, None
 
     def _setup(self) -> None:
-        if not _debugfs_mounted():
+        if not settings._debugfs_mounted():
             self._push({"op": "umount"})
-            _run("mount", "-t", "debugfs", "none", DEBUGFS)
+            settings._run("mount", "-t", "debugfs", "none", settings.DEBUGFS)
 
-        param = lambda name: os.path.join(ZSWAP_PARAMS, name)  # noqa: E731
+        param = lambda name: os.path.join(counters.ZSWAP_PARAMS, name)  # noqa: E731
         if self.compressor is not None:
-            if self.compressor not in _compressors():
+            if self.compressor not in settings._compressors():
                 raise UsageError(f"the kernel has no compressor {self.compressor!r}; "
-                                 f"available: {', '.join(sorted(_compressors()))}")
+                                 f"available: {', '.join(sorted(settings._compressors()))}")
             self._set(param("compressor"), self.compressor)
         if self.max_pool_percent is not None:
             self._set(param("max_pool_percent"), str(self.max_pool_percent))
@@ -165,31 +151,31 @@ class KernelLab:
         if self.shrinker_enabled is not None:
             self._set(param("shrinker_enabled"), "Y" if self.shrinker_enabled else "N")
         self._set(param("enabled"), "Y")
-        self.params = {name: _read(param(name)) for name in sorted(os.listdir(ZSWAP_PARAMS))}
+        self.params = {name: settings._read(param(name)) for name in sorted(os.listdir(counters.ZSWAP_PARAMS))}
         if self.compressor is not None and self.params.get("compressor") != self.compressor:
             raise RuntimeError(f"zswap kept compressor {self.params.get('compressor')!r} "
                                f"instead of {self.compressor!r}")
 
-        self.other_swaps = _swap_devices()
+        self.other_swaps = settings._swap_devices()
         # Next to the journal, so that both outlive a crash together.
-        fd, backing = tempfile.mkstemp(prefix="zswapviz-swap-", suffix=".img", dir=_lab_dir())
+        fd, backing = tempfile.mkstemp(prefix="zswapviz-swap-", suffix=".img", dir=journal._lab_dir())
         self._push({"op": "unlink", "path": backing})
         try:
             os.posix_fallocate(fd, 0, self.swap_mib << 20)
         finally:
             os.close(fd)
         self.device = self._attach(backing)
-        _write(f"/sys/block/{self.device[5:]}/queue/rotational", "0")
-        _run("mkswap", self.device)
+        settings._write(f"/sys/block/{self.device[5:]}/queue/rotational", "0")
+        settings._run("mkswap", self.device)
         self._push({"op": "swapoff", "backing": backing})
-        _run("swapon", "--priority", str(SWAP_PRIORITY), self.device)
-        _hook("setup")
+        settings._run("swapon", "--priority", str(SWAP_PRIORITY), self.device)
+        signals._hook("setup")
 
         plan, self._advice = self._thp_plan()
         for name, value in plan.items():
-            path = os.path.join(THP_DIR, name)
-            self._set(path, value, old=_choice(path))
-        self.thp = {name: _choice(os.path.join(THP_DIR, name)) for name in plan}
+            path = os.path.join(counters.THP_DIR, name)
+            self._set(path, value, old=settings._choice(path))
+        self.thp = {name: settings._choice(os.path.join(counters.THP_DIR, name)) for name in plan}
         self.stored_pages_at_start = self._stored_pages()
         self._check_pool("when the lab started", self.stored_pages_at_start)
 
@@ -201,23 +187,23 @@ class KernelLab:
         detach (undo runs newest first).
         """
         for _ in range(10):
-            dev = _run("losetup", "--find")
+            dev = settings._run("losetup", "--find")
             name = dev[len("/dev/"):]
-            rotational = _read(f"/sys/block/{name}/queue/rotational")
+            rotational = settings._read(f"/sys/block/{name}/queue/rotational")
             self._push({"op": "write", "path": f"/sys/block/{name}/queue/rotational",
                         "value": rotational})
             self._push({"op": "detach", "backing": backing})
             try:
-                _run("losetup", dev, backing)
+                settings._run("losetup", dev, backing)
                 return dev
             except RuntimeError:  # taken by someone else in the meantime
                 self._undo.pop()
                 self._undo.pop()
-                _save_journal(self._undo)
+                journal._save_journal(self._undo)
         raise RuntimeError("could not attach a loop device in 10 tries")
 
     def _stored_pages(self) -> int:
-        return int(_read(os.path.join(ZSWAP_DEBUGFS, "stored_pages")))
+        return int(settings._read(os.path.join(counters.ZSWAP_DEBUGFS, "stored_pages")))
 
     def _check_pool(self, when: str, stored: int) -> None:
         if stored == 0:
@@ -230,27 +216,27 @@ class KernelLab:
         warnings.warn(msg)
 
     def _restore(self) -> list[str]:
-        _hook("restore")
-        errors = _undo_all(self._undo)
-        _drop_journal()
+        signals._hook("restore")
+        errors = journal._undo_all(self._undo)
+        journal._drop_journal()
         return errors
 
     # -- context manager ------------------------------------------------------
 
     def __enter__(self) -> "KernelLab":
-        problem = lab_problem(self.folio_size_kb)
+        problem = settings.lab_problem(self.folio_size_kb)
         if problem:
             raise UsageError(problem)
-        lock = exclusive(self.lock_timeout_s)
+        lock = journal.exclusive(self.lock_timeout_s)
         lock.__enter__()
         main = threading.current_thread() is threading.main_thread()
         # While the lab is active, SIGTERM and SIGHUP become SystemExit (not
         # "terminate now"), so that __exit__ restores; a signal deferred
         # during the set-up is delivered to that handler right after it.
-        active = {sig: _on_terminate for sig in (signal.SIGTERM, signal.SIGHUP)} if main else {}
+        active = {sig: signals._on_terminate for sig in (signal.SIGTERM, signal.SIGHUP)} if main else {}
         self._old_handlers = {sig: signal.getsignal(sig) for sig in active}
         try:
-            with signals_deferred(restore_to=active):
+            with signals.signals_deferred(restore_to=active):
                 try:
                     self._setup()
                 except BaseException:
@@ -258,7 +244,7 @@ class KernelLab:
                     raise
             # A signal held back during the set-up is delivered here.
         except BaseException:
-            with signals_deferred(restore_to=self._old_handlers):
+            with signals.signals_deferred(restore_to=self._old_handlers):
                 self._restore_or_warn()
                 lock.__exit__(None, None, None)
             self._old_handlers = {}
@@ -270,14 +256,14 @@ class KernelLab:
     def _restore_or_warn(self) -> None:
         errors = self._restore()
         if errors:
-            _notice("the kernel lab could not restore: " + "; ".join(errors))
+            journal._notice("the kernel lab could not restore: " + "; ".join(errors))
 
     def __exit__(self, exc_type, exc, tb) -> None:
         handlers, self._old_handlers = self._old_handlers, {}
         errors: list[str] = []
         # Signals that arrive while restoring are delivered after it, to the
         # handlers the program had before the lab.
-        with signals_deferred(restore_to=handlers):
+        with signals.signals_deferred(restore_to=handlers):
             self._active = False
             errors = self._restore()
             self.device = None
@@ -288,7 +274,7 @@ class KernelLab:
             msg = "the kernel lab could not restore: " + "; ".join(errors)
             if exc_type is None:
                 raise RuntimeError(msg)
-            _notice(msg)
+            journal._notice(msg)
 
     # -- measuring ----------------------------------------------------------
 
@@ -346,17 +332,17 @@ class KernelLab:
             # CPU's LRU batches, and a folio still in another CPU's batch is
             # not on the LRU, so it could not be isolated and paged out.
             os.sched_setaffinity(0, {min(affinity)})
-            before = read_counters()
+            before = counters.read_counters()
             ctypes.memmove(addr, pages, len(pages))
-            _hook("pageout")
+            signals._hook("pageout")
             t0 = time.perf_counter()
             _madvise(addr, len(pages), MADV_PAGEOUT)
             elapsed = time.perf_counter() - t0
-            after = self._settle(read_counters(), settle_s)
+            after = self._settle(counters.read_counters(), settle_s)
         finally:
             _libc.munmap(raw, span)
             os.sched_setaffinity(0, affinity)
-        result = delta(before, after)
+        result = counters.delta(before, after)
         result["elapsed_s"] = elapsed
         result["check"] = self._folio_check(pages, result, start)
         for warning in result["check"]["warnings"]:
@@ -396,7 +382,7 @@ class KernelLab:
         out = []
         try:
             os.sched_setaffinity(0, {min(affinity)})
-            start = read_counters()
+            start = counters.read_counters()
             for step in steps:
                 op = step["op"]
                 if op == "store":
@@ -425,11 +411,11 @@ class KernelLab:
                             raise UsageError(f"page {i} is outside region {step['region']!r}")
                         _libc.munmap(addr + i * PAGE_SIZE, PAGE_SIZE)
                 elif op == "compact":
-                    _write("/proc/sys/vm/drop_caches", "2")
+                    settings._write("/proc/sys/vm/drop_caches", "2")
                 else:
                     raise UsageError(f"unknown workload step {op!r}; known: store, free, compact")
-                after = self._settle(read_counters(), settle_s)
-                out.append({"op": op, **delta(start, after)})
+                after = self._settle(counters.read_counters(), settle_s)
+                out.append({"op": op, **counters.delta(start, after)})
         finally:
             for addr, length in regions.values():
                 _libc.munmap(addr, length)
@@ -443,7 +429,7 @@ class KernelLab:
         deadline = still_since + 10
         while time.monotonic() < deadline and time.monotonic() - still_since < settle_s:
             time.sleep(0.1)
-            new = read_counters()
+            new = counters.read_counters()
             if any(new.get(k) != snap.get(k) for k in keys):
                 still_since = time.monotonic()
             snap = new

@@ -1,6 +1,6 @@
 """The kernel lab's view of the host: the settings it reads and writes, and whether a run may change them.
 
-Part of :mod:`zswapviz.kernel.lab` (which re-exports every name): the live-run
+Part of :mod:`zswapviz.kernel.lab` (which re-exports its public names): the live-run
 permission (:func:`allow_live`, :data:`LIVE_ENV`), root, reading and writing
 sysfs files, the swap and loop devices, :func:`lab_problem` and
 :func:`system_snapshot`.
@@ -13,7 +13,7 @@ import subprocess
 from contextlib import contextmanager
 from typing import Iterator
 
-from ..counters import THP_DIR, ZSWAP_PARAMS, mthp_sizes_kb
+from .. import counters
 
 #: Root's folder for the undo journal and the lab's swap file (same lifetime).
 LAB_DIR = "/var/lib/zswapviz"
@@ -88,12 +88,12 @@ def anon_folio_sizes_kb() -> list[int]:
     Those are the ``hugepages-<N>kB`` directories that have an ``enabled``
     file (``hugepages-8kB`` exists for shmem stats only on x86-64).
     """
-    return [kb for kb in mthp_sizes_kb() if os.path.exists(os.path.join(THP_DIR, f"hugepages-{kb}kB", "enabled"))]
+    return [kb for kb in counters.mthp_sizes_kb() if os.path.exists(os.path.join(counters.THP_DIR, f"hugepages-{kb}kB", "enabled"))]
 
 
 def _pmd_size_kb() -> int:
     try:
-        return int(_read(os.path.join(THP_DIR, "hpage_pmd_size"))) // 1024
+        return int(_read(os.path.join(counters.THP_DIR, "hpage_pmd_size"))) // 1024
     except (OSError, ValueError):
         return 2048
 
@@ -155,7 +155,7 @@ def lab_problem(folio_size_kb: int = 4) -> str | None:
     if not is_root():
         return ("the kernel lab needs root, because it mounts debugfs, enables "
                 "zswap, changes THP settings and adds a swap device; run it as root")
-    if not os.path.exists(os.path.join(ZSWAP_PARAMS, "enabled")):
+    if not os.path.exists(os.path.join(counters.ZSWAP_PARAMS, "enabled")):
         return "this kernel has no zswap (no /sys/module/zswap/parameters), so there is nothing to measure"
     if not live_allowed():
         return _not_asked()
@@ -181,15 +181,15 @@ def system_snapshot() -> dict:
     zram0's size and algorithm, and whether an undo journal is left.
     """
     snap: dict = {"params": {}, "thp": {}, "rotational": {}}
-    if os.path.isdir(ZSWAP_PARAMS):
-        for name in sorted(os.listdir(ZSWAP_PARAMS)):
-            snap["params"][name] = _read(os.path.join(ZSWAP_PARAMS, name))
+    if os.path.isdir(counters.ZSWAP_PARAMS):
+        for name in sorted(os.listdir(counters.ZSWAP_PARAMS)):
+            snap["params"][name] = _read(os.path.join(counters.ZSWAP_PARAMS, name))
     for name in ("enabled", "defrag", "shmem_enabled"):
-        path = os.path.join(THP_DIR, name)
+        path = os.path.join(counters.THP_DIR, name)
         if os.path.exists(path):
             snap["thp"][name] = _choice(path)
     for size in anon_folio_sizes_kb():
-        snap["thp"][f"hugepages-{size}kB"] = _choice(os.path.join(THP_DIR, f"hugepages-{size}kB", "enabled"))
+        snap["thp"][f"hugepages-{size}kB"] = _choice(os.path.join(counters.THP_DIR, f"hugepages-{size}kB", "enabled"))
     snap["swaps"] = _swap_devices()
     snap["loops"] = _loop_devices()
     for name in sorted(os.listdir("/sys/block")):

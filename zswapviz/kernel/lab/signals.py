@@ -1,6 +1,6 @@
 """Signals during the kernel lab's set-up and restore: deferred in every thread, delivered after.
 
-Part of :mod:`zswapviz.kernel.lab` (which re-exports every name):
+Part of :mod:`zswapviz.kernel.lab` (which re-exports its public names):
 :func:`signals_deferred`, the test hook (:data:`HOOK_ENV`) and the handler
 that turns SIGTERM and SIGHUP into ``SystemExit`` while a lab is active.
 """
@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from .settings import _write
+from . import settings
 
 #: Test hook: ``"<stage>:<marker file>"`` makes the lab write the marker file
 #: at *stage* (``setup``: half-way through the set-up, after ``swapon``;
@@ -75,7 +75,7 @@ def _hook(stage: str) -> None:
     want, _, marker = spec.partition(":")
     if want != stage or not marker:
         return
-    _write(marker, str(os.getpid()))
+    settings._write(marker, str(os.getpid()))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if signal.sigpending() & set(_SIGNALS) or _noted:

@@ -138,6 +138,21 @@ class Trace:
         return pd.DataFrame(rows)
 
 
+#: The world's validators walk every entry, so running them after every
+#: operation of a run of many small folios would cost time quadratic in its
+#: length. :func:`record` runs them after an operation once the steps since
+#: the last run number at least the entries stored divided by this: after
+#: every operation of a teaching-sized run (and of every 2 MiB folio), and in
+#: linear total time on a long one, where a broken invariant then shows at
+#: the first check after it broke.
+STEPS_PER_CHECK_DIVISOR = 4
+
+
+def _check_due(world: World, steps_since_check: int) -> bool:
+    """Whether the world's validators run after this operation (see STEPS_PER_CHECK_DIVISOR)."""
+    return steps_since_check * STEPS_PER_CHECK_DIVISOR >= max(0, world.stats["stored_pages"])
+
+
 def record(world: World, operations: Iterable[Operation], window: tuple[int, int],
            meta: dict | None = None, check: Callable[[World, int, object], list[str]] | None = None,
            between: Callable[[Action], Iterable[Action] | None] | None = None) -> Trace:
@@ -147,19 +162,23 @@ def record(world: World, operations: Iterable[Operation], window: tuple[int, int
     operations with ``yield from`` (named after its function then).
 
     *window* is (first offset, count): the slots the snapshots show. After
-    each operation ``check(world, operation_index, result)`` (by default the
-    validators) runs and whatever it reports is added to
-    ``world.violations``, so it shows in the snapshots. *between* runs
-    other actors between two steps (zswapviz.interleave.interleaver).
+    each operation the world's validators run (every operation while the
+    run is small; see :data:`STEPS_PER_CHECK_DIVISOR`), then
+    ``check(world, operation_index, result)`` if given (a check of what that
+    operation did, such as all-or-nothing for its folio); whatever they
+    report is added to ``world.violations``, so it shows in the snapshots.
+    *between* runs other actors between two steps
+    (zswapviz.interleave.interleaver).
     """
-    if check is None:
-        from .model.validate import check_world
-        check = lambda w, i, r: check_world(w)  # noqa: E731
+    from .model.validate import check_world
+
+    operations = list(operations)
     first, count = window
     snapshotter = Snapshotter(world, first, count)
     steps: list[Step] = []
     snaps: list[Snapshot] = []
     results = []
+    checked_at = 0  # len(steps) when the world's validators last ran
     kernel = world.profile
     for operation_index, op in enumerate(operations):
         op = Operation.of(op)
@@ -173,7 +192,14 @@ def record(world: World, operations: Iterable[Operation], window: tuple[int, int
             snaps.append(snapshotter.take())
 
         results.append(drive(op, on_step, between))
-        for problem in check(world, operation_index, results[-1]):
+        problems = []
+        last = operation_index == len(operations) - 1
+        if last or _check_due(world, len(steps) - checked_at):
+            problems += check_world(world)
+            checked_at = len(steps)
+        if check is not None:
+            problems += check(world, operation_index, results[-1])
+        for problem in problems:
             if problem not in world.violations:
                 world.violations.append(problem)
         if steps:

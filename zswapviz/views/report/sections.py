@@ -27,8 +27,11 @@ _OUTCOMES = {
 def outcomes(trace: Trace) -> list[tuple[str, str, str]]:
     """(badge class, label, sentence) per operation of the run."""
     out = []
+    by_operation: dict[int, list] = {}
+    for s in trace.steps:
+        by_operation.setdefault(s.operation_index, []).append(s)
     for i, result in enumerate(trace.results):
-        op_steps = [s for s in trace.steps if s.operation_index == i]
+        op_steps = by_operation.get(i)
         if not op_steps:
             continue
         pages = [s.page for s in op_steps if s.page is not None]

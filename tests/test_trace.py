@@ -430,3 +430,52 @@ def test_every_fn_is_a_known_kernel_identifier_and_every_phase_known():
             fns.add(step.fn)
     # the traces reach the whole vocabulary, so the check means something
     assert fns == KERNEL_FNS, sorted(KERNEL_FNS - fns)
+
+
+def _counted_checks(monkeypatch):
+    """Record each run of the world's validators: (steps recorded so far, entries stored then)."""
+    from zswapviz.model import validate
+
+    calls = []
+    real = validate.check_world
+
+    def counting(world, *args, **kwargs):
+        calls.append(max(0, world.stats["stored_pages"]))
+        return real(world, *args, **kwargs)
+
+    monkeypatch.setattr(validate, "check_world", counting)
+    return calls
+
+
+def test_world_checks_run_after_every_operation_of_a_small_run(monkeypatch):
+    """A teaching-sized run (four 16-page folios) is checked after each of its operations."""
+    calls = _counted_checks(monkeypatch)
+    trace = Scenario(pages={"kind": "text", "pages": 64}, folio_pages=16).run()
+    assert len(calls) == len(trace.results) == 4
+
+
+def test_world_checks_cost_linear_work_in_a_long_run(monkeypatch):
+    """Order-0 folios: the entries the validators walk in all stay within a few per recorded step.
+
+    Checking after each of 600 operations would walk 600 * 601 / 2 = 180,300
+    entries for 600 stored pages; the cadence keeps it near
+    STEPS_PER_CHECK_DIVISOR entries per step.
+    """
+    from zswapviz.trace import STEPS_PER_CHECK_DIVISOR
+
+    calls = _counted_checks(monkeypatch)
+    trace = Scenario(pages={"kind": "text", "pages": 600}, folio_pages=1).run()
+    assert len(trace.results) == 600
+    walked = sum(calls)
+    assert walked <= STEPS_PER_CHECK_DIVISOR * len(trace) + 600, (walked, len(trace))
+    assert walked < 600 * 601 // 2 // 4
+    assert calls[-1] == 600  # the last operation is always checked
+
+
+def test_a_broken_invariant_late_in_a_long_run_still_shows(monkeypatch):
+    """6.13's failing folio after many stored ones: its violations reach the final snapshot."""
+    faults = {str(16 * 40 + 5): "alloc_fail"}
+    trace = Scenario(pages={"kind": "text", "pages": 16 * 41}, folio_pages=16, kernel="6.13",
+                     faults=faults).run()
+    assert any("validate_stored_pages" in v for v in trace.world.violations)
+    assert trace.snapshots[-1].violations

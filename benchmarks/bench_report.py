@@ -100,7 +100,8 @@ _CASES = [
      "report.export_html(Scenario(title='largest', folio_pages=512, "
      "pages={'kind': 'text', 'pages': 16384}), OUT)", None, 2048),
     # The worst accepted case measured: every action an order-0 folio
-    # (1331 MB, 18 min on a loaded 2-core machine)
+    # (1332 MB, 40 s on a quiet 2-core machine; 18 min while the validators
+    # still ran after every operation)
     ("report, 16384 order-0 folios (most store steps)",
      "from zswapviz import Scenario, report\n"
      "report.export_html(Scenario(title='order-0', folio_pages=1, "

@@ -114,7 +114,6 @@ def test_notebook_runs_top_to_bottom(path, kernel_dir, tmp_path, monkeypatch):
         assert trace.steps[trace.failure_index].text in text
 
 
-ALL_NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("0[1-6]-*.ipynb"))
 #: Words that place things on the screen: the explorer's layout changes, the text must not depend on it.
 LAYOUT_WORDS = re.compile(r"\b(on the (right|left)|(top|bottom) (left|right)|\*\*(right|left|top|bottom)\*\*"
                           r"|below the (counters|explorer|plot)|(left|right|top|bottom) panel|panel on the"
@@ -126,7 +125,7 @@ def _markdown(path: Path) -> str:
     return "\n".join(c.source for c in read(path).cells if c.cell_type == "markdown")
 
 
-@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_text_uses_no_layout_or_colour_words_for_the_explorer(path):
     """No sentence says where on the screen or in which colour something is (the explorer is redrawn freely)."""
     code_comments = "\n".join(line for c in read(path).cells if c.cell_type == "code"
@@ -147,7 +146,7 @@ def test_lesson_notes_use_no_layout_or_colour_words():
             assert not hit, (f.name, hit.group(0))
 
 
-@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_sentence_says_compaction_is_not_modelled(path):
     """The model compacts zsmalloc (ZsPool.zs_compact); no notebook may say it leaves compaction out."""
     for sentence in re.split(r"(?<=[.!?])\s+", _markdown(path).replace("\n", " ")):
@@ -155,7 +154,7 @@ def test_no_sentence_says_compaction_is_not_modelled(path):
             assert not re.search(r"leaves out|not model|does not (model|reproduce)|isn't modelled", sentence), sentence
 
 
-@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_a_title_that_states_a_folio_size_states_the_size_it_runs(path):
     """A scenario titled "A N KiB ..." in a code cell runs a folio of N KiB (folio_pages x 4)."""
     cells = [c.source for c in read(path).cells if c.cell_type == "code"]

@@ -38,7 +38,7 @@ from .model.entry import ZswapEntry
 from .model.folio import Folio
 from .model.stats import mthp_key
 from .model.world import World
-from .store_page import zswap_compress, zswap_store_page, zswap_store_pages
+from .store_page import xa_store_entry, zswap_compress, zswap_store_page, zswap_store_pages
 
 #: The operations, and (from .lifetime and .store_page, named here where
 #: callers always found them) the steps other actors and tests reuse.
@@ -316,12 +316,7 @@ def zswap_store_single_page(world: World, folio: Folio, faults: Faults | None = 
                 entry.objcg = objcg
                 entry.objcg_ref = objcg is not None
                 entry.referenced = True
-                old = world.trees.xa_store(offset, entry)
-                del world.inflight[offset]
-                yield Action("xa_store", offset, PUBLISH, 0)
-                if old is not None:
-                    world.zswap_entry_free(old)
-                    yield Action("zswap_entry_free", offset, PUBLISH, old.length)
+                yield from xa_store_entry(world, offset, entry)
                 if objcg is not None:
                     if world.params.cgroup_v2:
                         objcg.obj_cgroup_charge_zswap(entry.length)

@@ -79,6 +79,17 @@ def zswap_store_page(world: World, folio: Folio, index: int, objcg: MemCgroup | 
     return entry.length
 
 
+def xa_store_entry(world: World, offset: int, entry: ZswapEntry):
+    """Store *entry* in its slot of the xarray (``xa_store``), freeing a stale copy the slot held."""
+    old = world.trees.xa_store(offset, entry)
+    del world.inflight[offset]
+    yield Action("xa_store", offset, PUBLISH, 0)
+    if old is not None:
+        # A stale copy from an earlier swap-out of this slot
+        world.zswap_entry_free(old)
+        yield Action("zswap_entry_free", offset, PUBLISH, old.length)
+
+
 def _publish(world: World, entry: ZswapEntry, offset: int, pool, objcg, take_refs: bool = True):
     """Publish a compressed entry: ``xa_store``, free the old one, refs, charge, LRU.
 
@@ -87,13 +98,7 @@ def _publish(world: World, entry: ZswapEntry, offset: int, pool, objcg, take_ref
     writeback, and the folio lock excludes loads and invalidations, so its
     refs can come after ``xa_store`` (ed882add6ded, v6.13).
     """
-    old = world.trees.xa_store(offset, entry)
-    del world.inflight[offset]
-    yield Action("xa_store", offset, PUBLISH, 0)
-    if old is not None:
-        # A stale copy from an earlier swap-out of this slot
-        world.zswap_entry_free(old)
-        yield Action("zswap_entry_free", offset, PUBLISH, old.length)
+    yield from xa_store_entry(world, offset, entry)
     refs = world.refs
     if refs.refs_per_page:
         if take_refs:

@@ -10,6 +10,7 @@ in a subprocess to check the real entry point.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
@@ -418,3 +419,25 @@ def test_demo_does_not_mutate_builtin_scenario(capsys):
         assert (demo.kernel, demo.compressor) == before
     finally:
         demo.kernel, demo.compressor = before
+
+
+def test_demo_note_is_the_runs_own_under_another_kernel(capsys):
+    """The demo's note (written for its 6.18 run) is printed only for that run; 6.12 gets what its run did."""
+    note = BUILTIN_SCENARIOS["demo"].notes
+    status, out, _ = run_main(capsys, ["demo"])
+    assert status == 0 and note in out
+    status, out, _ = run_main(capsys, ["demo", "--kernel", "6.12"])
+    assert status == 0 and note not in out
+    assert "#0 swap_writepage (pages 0\u201315): refused by zswap and written to the swap device." in out
+    status, out, _ = run_main(capsys, ["demo", "--compressor", "lz4"])
+    assert status == 0 and note not in out and "failed at page 5" in out
+
+
+def test_comparison_report_labels_the_note_with_its_own_run(tmp_path):
+    """A comparison runs the scenario several ways: its note says which run it tells."""
+    from zswapviz import report
+
+    out = tmp_path / "c.html"
+    report.export_comparison("demo", ["6.12", "6.18"], out)
+    text = html.unescape(out.read_text())
+    assert "The scenario's own run (6.18, per-page): Pages 0-4 are published" in text

@@ -370,3 +370,13 @@ def test_the_resolver_takes_every_form_and_lessons_use_the_same_function():
     by_name.max_pool_percent = 101
     with pytest.raises(UsageError, match="max_pool_percent"):
         resolve_scenario(by_name)
+
+
+def test_a_variant_does_not_inherit_the_base_note():
+    """The failures lesson's variants (another fault, another kernel) show no note written for the base run."""
+    from zswapviz.lessons import load_lesson
+
+    lesson = load_lesson("failures")
+    assert lesson.scenario.notes
+    for label, variant in lesson.variants.items():
+        assert variant.notes == "", label

@@ -201,14 +201,19 @@ def _demo(args) -> int:
 
     get_profile(args.kernel)
     get_compressor(args.compressor)
+    from .views.report.sections import outcomes
+
     scenario = resolve_scenario("demo")
+    # The scenario's note tells its own run; another kernel or compressor
+    # gets the sentences of what its run did instead (true by construction)
+    own_run = (scenario.kernel, scenario.compressor) == (args.kernel, args.compressor)
     scenario.kernel = args.kernel
     scenario.compressor = args.compressor
     trace = scenario.run()
     print(f"{scenario.title} - kernel {args.kernel}, compressor {args.compressor}")
     if get_profile(args.kernel).unmerged:
         print(f"NOTE: a model of code that was never merged: {get_profile(args.kernel).title}")
-    print(scenario.notes)
+    print(scenario.notes if own_run else " ".join(sentence for _, _, sentence in outcomes(trace)))
     print()
     print(trace.to_text(source=args.source))
     print()

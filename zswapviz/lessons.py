@@ -16,7 +16,7 @@ matches no step, or whose ``expect`` does not hold, raises
 
 A lesson file's fields: ``title``, ``summary``, ``notebook`` (the notebook
 it goes with, e.g. ``"02-failures-and-rollback"``), ``scenario``,
-``variants`` (label -> what to change: kernel, refs, compressor, faults,
+``variants`` (label -> what to change: kernel, refs, compressor, title, notes, faults,
 stale, interleave, limits, writeback) and ``stops``. A stop's fields:
 ``at`` (a step: its index, a mark such as ``"failure"``, or criteria such
 as ``{"fn": "zswap_store", "operation": 1, "phase": "done"}``, see
@@ -111,7 +111,7 @@ _MAX_VARIANTS = 16
 _STOP_KEYS = {"at", "variant", "title", "note", "question", "answer", "expect", "answer_check", "sources"}
 _LESSON_KEYS = {"title", "summary", "scenario", "variants", "stops", "notebook"}
 #: What a variant may change in the lesson's scenario (any other field stays).
-_VARIANT_KEYS = {"kernel", "refs", "compressor", "title", "faults", "stale", "interleave", "enabled",
+_VARIANT_KEYS = {"kernel", "refs", "compressor", "title", "notes", "faults", "stale", "interleave", "enabled",
                  "max_pool_percent", "accept_threshold_percent", "total_ram_pages", "zswap_max_pages",
                  "zswap_writeback", "root_cgroup"}
 @dataclass(frozen=True)
@@ -241,7 +241,11 @@ class Lesson:
 
 
 def _variants(value, base: Scenario, where: str) -> dict[str, Scenario]:
-    """Variants of the base scenario: label -> overrides of kernel, refs, compressor, title."""
+    """Variants of the base scenario: label -> overrides of kernel, refs, compressor, title, notes, ...
+
+    A variant has no note unless it gives its own: the base's note tells
+    the base's run, and would be false for another kernel or fault.
+    """
     if not isinstance(value, dict) or len(value) > _MAX_VARIANTS:
         raise UsageError(f"{where}: field 'variants' must map at most {_MAX_VARIANTS} labels to overrides "
                          f"like {{\"kernel\": \"6.14\"}}")
@@ -257,6 +261,8 @@ def _variants(value, base: Scenario, where: str) -> dict[str, Scenario]:
         data.update(overrides)
         if "title" not in overrides:
             data["title"] = f"{base.title} ({label})"
+        if "notes" not in overrides:
+            data["notes"] = ""  # the base's note tells the base's run, not this one
         origin = base.origin
         variant = Scenario.from_dict(data, where=f"{where}: variant {_show(label)}")
         variant.origin = origin

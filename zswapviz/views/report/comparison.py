@@ -159,7 +159,9 @@ def render_comparison(source, variants, *, title: str | None = None) -> str:
                          for a, t in (("start", "|\u25c0 first"), ("prev", "\u25c0 previous"), ("next", "next \u25b6"),
                                       ("failure", "to failure"), ("rollback", "to rollback"), ("end", "end \u25b6|")))
                + '<span class="zv-sub">\u2190 \u2192 step every variant (click outside the players first)</span></div>')
-    notes = scenario.notes
+    # The note was written for the scenario's own kernel and strategy; the
+    # variants differ from it, so it is labelled with the run it tells
+    notes = f"The scenario's own run ({scenario.kernel}, {scenario.refs}): {scenario.notes}" if scenario.notes else ""
     glossary = glossary_section()
     body = [
         f"<h1>{esc(title)}</h1>",

@@ -35,8 +35,11 @@ def outcomes(trace: Trace) -> list[tuple[str, str, str]]:
         if not op_steps:
             continue
         pages = [s.page for s in op_steps if s.page is not None]
-        span = f"pages {min(pages)}\u2013{max(pages)}" if pages else "no page of the window"
         name = op_steps[0].actor
+        nr = trace.meta.get("folio_pages")
+        if name == "swap_writepage" and isinstance(nr, int) and i < (trace.meta.get("folios") or 0):
+            pages = [i * nr, i * nr + nr - 1]  # the folio's pages, also where no step names one (6.12's refusal)
+        span = f"pages {min(pages)}\u2013{max(pages)}" if pages else "no page of the window"
         kind, sentence = _OUTCOMES.get(result, ("other", f"returned {result!r}")) if name == "swap_writepage" \
             else ("other", f"returned {result!r}")
         if name == "swap_writepage" and result in ("disk", "activate"):

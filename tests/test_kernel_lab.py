@@ -167,9 +167,9 @@ def test_workload_free_and_refill_matches_the_model():
 
     a = {"kind": "ramp", "pages": 512, "seed": 21}
     b = {"kind": "text", "pages": 256, "seed": 22}
-    steps = [{"op": "store", "region": "A", "recipe": a},
-             {"op": "free", "region": "A", "indices": list(range(0, 512, 3))},
-             {"op": "store", "region": "B", "recipe": b}]
+    steps = [{"action": "store", "region": "A", "recipe": a},
+             {"action": "free", "region": "A", "indices": list(range(0, 512, 3))},
+             {"action": "store", "region": "B", "recipe": b}]
     before = settled_snapshot()
     with KernelLab(64, compressor="lzo") as kl:
         results = kl.run_workload([dict(s, pages=make_pages(**s["recipe"])) if "recipe" in s else s
@@ -185,6 +185,7 @@ def test_workload_free_and_refill_matches_the_model():
                        "accept_threshold_percent": int(params["accept_threshold_percent"]),
                        "memtotal_pages": read_counters()["memtotal_pages"]},
     }
+    assert [r["action"] for r in results] == ["store", "free", "store"]
     assert [r["stored_pages"] for r in results] == [512, 512 - 171, 512 - 171 + 256]
     model = replay_workload(workload)
     assert [{k: m[k] for k in keys} for m in model] == [s["counters"] for s in workload["steps"]]

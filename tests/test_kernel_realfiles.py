@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:
 
 from kernel_util import say_why_live_tests_skip  # noqa: E402,F401
 
+from zswapviz.errors import UsageError  # noqa: E402
 from zswapviz.kernel import as_kernel_result, differences, model_run  # noqa: E402
 from zswapviz.kernel.lab import lab_problem  # noqa: E402
 from zswapviz.kernel.realfiles import PAGES_DIR, REALFILES_PAGES, build_page_file, load_realfiles  # noqa: E402
@@ -167,7 +168,7 @@ def test_notebook_runs_without_root_and_shows_recorded_runs():
 
 # -- workloads: free pages, store again, compact ---------------------------------
 
-from zswapviz.kernel.recorded import recorded_workloads, replay_workload  # noqa: E402
+from zswapviz.kernel.recorded import recorded_workloads, replay_workload, workload_action  # noqa: E402
 
 WORKLOADS = recorded_workloads()
 
@@ -178,7 +179,8 @@ def test_workloads_are_recorded():
     assert {"free-refill-ramp-4k", "free-refill-ramp-2m", "free-refill-realfiles-64k",
             "free-refill-realfiles-4k"} <= names
     for w in WORKLOADS:
-        assert [s["op"] for s in w["steps"]] == ["store", "free", "store", "compact"]
+        assert [s["action"] for s in w["steps"]] == ["store", "free", "store", "compact"]
+        assert not any("op" in s for s in w["steps"]), "recorded files name a step's action 'action'"
 
 
 @pytest.mark.parametrize("workload", WORKLOADS, ids=[w["name"] for w in WORKLOADS])
@@ -186,9 +188,32 @@ def test_model_matches_workload_after_frees_and_refill(workload):
     """After storing, freeing half the pages and storing again, the model's pool is the kernel's, page for page."""
     model = replay_workload(workload)
     for step, got in zip(workload["steps"], model):
-        assert {k: got[k] for k in step["counters"]} == step["counters"], step["op"]
+        assert got["action"] == step["action"]
+        assert {k: got[k] for k in step["counters"]} == step["counters"], step["action"]
     freed = workload["steps"][1]["counters"]
     assert freed["stored_pages"] < workload["steps"][0]["counters"]["stored_pages"]
+
+
+def test_a_workload_written_with_op_replays_the_same():
+    """A workload whose steps name their action "op" (files written before the rename) replays exactly as with "action"."""
+    workload = min(WORKLOADS, key=lambda w: sum(len(s.get("indices", ())) for s in w["steps"]))
+    old = dict(workload, steps=[{("op" if k == "action" else k): v for k, v in s.items()}
+                                for s in workload["steps"]])
+    assert all("op" in s and "action" not in s for s in old["steps"])
+    assert replay_workload(old) == replay_workload(workload)
+
+
+def test_a_workload_step_without_one_action_is_refused_in_one_sentence():
+    """A step with neither "action" nor "op", with both, or with an unknown action is a UsageError naming the fix."""
+    assert workload_action({"action": "free"}) == "free" and workload_action({"op": "compact"}) == "compact"
+    with pytest.raises(UsageError, match="needs 'action'"):
+        workload_action({"region": "A"})
+    with pytest.raises(UsageError, match="not both"):
+        workload_action({"action": "store", "op": "store"})
+    workload = WORKLOADS[0]
+    bad = dict(workload, steps=[{"action": "defrag", "counters": {}}])
+    with pytest.raises(UsageError, match="unknown workload step 'defrag'; known: store, free, compact"):
+        replay_workload(bad)
 
 
 @pytest.mark.parametrize("workload", WORKLOADS, ids=[w["name"] for w in WORKLOADS])

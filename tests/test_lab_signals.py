@@ -30,7 +30,7 @@ def journal(monkeypatch, tmp_path):
     folder.mkdir(mode=0o755)
     monkeypatch.setattr(lab.settings, "JOURNAL_PATH", str(folder / "kernel-lab.journal.json"))
     done = []
-    monkeypatch.setattr(lab.journal, "_undo_one", lambda action: done.append(action["op"]))
+    monkeypatch.setattr(lab.journal, "_undo_one", lambda action: done.append(action["undo"]))
     return done
 
 
@@ -79,19 +79,19 @@ def test_the_undo_loop_finishes_past_an_interrupt(monkeypatch):
     done = []
 
     def undo(action):
-        done.append(action["op"])
-        if action["op"] == "b" and done.count("b") == 1:
+        done.append(action["undo"])
+        if action["undo"] == "b" and done.count("b") == 1:
             raise SystemExit(143)
-        if action["op"] == "c":
+        if action["undo"] == "c":
             raise OSError("device busy")
     monkeypatch.setattr(lab.journal, "_undo_one", undo)
     with pytest.raises(SystemExit):
-        lab.journal._undo_all([{"op": "a"}, {"op": "b"}, {"op": "c"}, {"op": "d"}])
+        lab.journal._undo_all([{"undo": "a"}, {"undo": "b"}, {"undo": "c"}, {"undo": "d"}])
     assert done == ["d", "c", "b", "b", "a"]
 
 
 def test_the_journal_is_written_without_a_stray_temporary_file(journal):
-    lab.journal._save_journal([{"op": "write", "path": "/x", "value": "1"}])
+    lab.journal._save_journal([{"undo": "write", "path": "/x", "value": "1"}])
     folder = Path(lab.settings.JOURNAL_PATH).parent
     assert sorted(p.name for p in folder.iterdir()) == ["kernel-lab.journal.json"]
     data = json.loads(Path(lab.settings.JOURNAL_PATH).read_text())
@@ -102,7 +102,7 @@ def test_recovery_says_so_in_one_plain_line(journal, capsys):
     """Recovering a killed run's journal undoes every action and says so on stderr, not as a UserWarning."""
     Path(lab.settings.JOURNAL_PATH).write_text(json.dumps({
         "pid": 4242, "boot_id": lab.journal._boot_id(),
-        "actions": [{"op": "umount"}, {"op": "write", "path": "/x", "value": "N"}, {"op": "unlink", "path": "/y"}]}))
+        "actions": [{"undo": "umount"}, {"undo": "write", "path": "/x", "value": "N"}, {"undo": "unlink", "path": "/y"}]}))
     with __import__("warnings").catch_warnings():
         __import__("warnings").simplefilter("error")
         lab.journal._recover_journal()
@@ -117,11 +117,64 @@ def test_after_a_reboot_only_the_swap_file_is_cleaned(journal, capsys):
     """A journal from another boot writes no setting (the reboot reset them) but removes the swap file."""
     Path(lab.settings.JOURNAL_PATH).write_text(json.dumps({
         "pid": 7, "boot_id": "another-boot",
-        "actions": [{"op": "write", "path": "/x", "value": "N"}, {"op": "unlink", "path": "/y"},
-                    {"op": "detach", "backing": "/y"}, {"op": "swapoff", "backing": "/y"}]}))
+        "actions": [{"undo": "write", "path": "/x", "value": "N"}, {"undo": "unlink", "path": "/y"},
+                    {"undo": "detach", "backing": "/y"}, {"undo": "swapoff", "backing": "/y"}]}))
     lab.journal._recover_journal()
     assert journal == ["swapoff", "detach", "unlink"]
     assert "before a reboot" in capsys.readouterr().err
+
+
+def test_a_change_is_journalled_under_the_key_undo(journal, monkeypatch):
+    """The lab writes each undo action with its kind under "undo" (not "op", its older name) before it changes anything."""
+    written = {}
+    monkeypatch.setattr(lab.settings, "_read", lambda path: "old")
+    monkeypatch.setattr(lab.settings, "_write", lambda path, value: written.update({path: value}))
+    kl = lab.KernelLab(4)
+    kl._set("/x", "new")
+    kl._set("/same", "old")  # already so: nothing to undo, nothing journalled
+    actions = json.loads(Path(lab.settings.JOURNAL_PATH).read_text())["actions"]
+    assert actions == [{"undo": "write", "path": "/x", "value": "old"}]
+    assert lab.journal.UNDO_KEY == "undo" and written == {"/x": "new"}
+
+
+@pytest.mark.parametrize("boot", ["same", "another"])
+def test_a_journal_written_with_op_is_recovered_the_same(monkeypatch, tmp_path, capsys, boot):
+    """A journal of an earlier version (each action's kind under "op") is undone exactly as the same journal under "undo"."""
+    folder = tmp_path / "lab"
+    folder.mkdir(mode=0o755)
+    monkeypatch.setattr(lab.settings, "JOURNAL_PATH", str(folder / "kernel-lab.journal.json"))
+    done = []
+    monkeypatch.setattr(lab.journal, "_undo_one", lambda action: done.append(action))
+    actions = [{"undo": "umount"}, {"undo": "write", "path": "/x", "value": "N"}, {"undo": "unlink", "path": "/y"},
+               {"undo": "detach", "backing": "/y"}, {"undo": "swapoff", "backing": "/y"},
+               {"undo": "zram_reset", "device": "zram0", "comp_algorithm": "lzo-rle"}]
+    old = [{("op" if k == "undo" else k): v for k, v in a.items()} for a in actions]
+    assert all("op" in a and "undo" not in a for a in old)
+    boot_id = lab.journal._boot_id() if boot == "same" else "another-boot"
+    runs = []
+    for written in (actions, old):
+        done.clear()
+        Path(lab.settings.JOURNAL_PATH).write_text(json.dumps({"pid": 5, "boot_id": boot_id, "actions": written}))
+        lab.journal._recover_journal()
+        runs.append((list(done), capsys.readouterr().err))
+        assert not Path(lab.settings.JOURNAL_PATH).exists()
+    assert runs[1] == runs[0]
+    kinds = [a["undo"] for a in runs[0][0]]
+    assert kinds == (["zram_reset", "swapoff", "detach", "unlink", "write", "umount"] if boot == "same"
+                     else ["swapoff", "detach", "unlink"])
+    assert runs[0][0][-1 if boot == "another" else 3] == {"undo": "unlink", "path": "/y"}
+
+
+def test_undo_one_reads_either_key_and_refuses_an_unknown_kind(monkeypatch):
+    """``_undo_one`` does the same for "undo" and "op" (a real undo on fakes), and names an action it does not know."""
+    written = []
+    monkeypatch.setattr(lab.settings, "_write", lambda path, value: written.append((path, value)))
+    lab.journal._undo_one({"undo": "write", "path": "/x", "value": "1"})
+    lab.journal._undo_one({"op": "write", "path": "/x", "value": "1"})
+    assert written == [("/x", "1"), ("/x", "1")]
+    assert lab.journal.undo_kind({"value": "1"}) is None and lab.journal.undo_kind("write") is None
+    with pytest.raises(ValueError, match="unknown undo action 'mount'"):
+        lab.journal._undo_one({"undo": "mount"})
 
 
 def test_lab_status_says_when_a_journal_waits(journal, capsys):
@@ -129,10 +182,30 @@ def test_lab_status_says_when_a_journal_waits(journal, capsys):
     from zswapviz.cli import main
 
     Path(lab.settings.JOURNAL_PATH).write_text(json.dumps({"pid": 99, "boot_id": lab.journal._boot_id(),
-                                                   "actions": [{"op": "umount"}]}))
+                                                   "actions": [{"undo": "umount"}]}))
     assert kernel_summary()["lab_journal"]["pid"] == 99
     assert main(["lab", "status"]) == 0
     out = capsys.readouterr().out
     assert "was killed" in out and "zswapviz lab recover" in out
     os.unlink(lab.settings.JOURNAL_PATH)
     assert kernel_summary()["lab_journal"] is None
+
+
+def test_a_workload_step_is_checked_before_any_step_runs(monkeypatch):
+    """``run_workload`` refuses an unknown action, or one named twice, before it maps or writes anything."""
+    from zswapviz.errors import UsageError
+
+    def untouched(*args, **kwargs):
+        raise AssertionError("the kernel was reached")
+    monkeypatch.setattr(lab.settings, "_write", untouched)
+    monkeypatch.setattr(lab.settings, "_run", untouched)
+    monkeypatch.setattr(lab.KernelLab, "_stored_pages", untouched)
+    kl = lab.KernelLab(4)
+    kl._active = True  # as inside 'with': the checks come first
+    store = {"action": "store", "region": "A", "pages": bytes(4096)}
+    with pytest.raises(UsageError, match="unknown workload step 'defrag'; known: store, free, compact"):
+        kl.run_workload([store, {"action": "defrag"}])
+    with pytest.raises(UsageError, match="'action' or its older name 'op', not both"):
+        kl.run_workload([dict(store, op="store")])
+    with pytest.raises(UsageError, match="needs 'action'"):
+        kl.run_workload([{"region": "A"}])

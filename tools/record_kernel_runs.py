@@ -38,6 +38,7 @@ from zswapviz.kernel import KernelLab, lab_problem, read_counters, zram_compress
 from zswapviz.kernel.lab import SWAP_PRIORITY, recover  # noqa: E402
 from zswapviz.kernel.labrun import memcg_of_process  # noqa: E402
 from zswapviz.kernel.realfiles import REALFILES_NAME, build_page_file, load_page_file, write_page_file  # noqa: E402
+from zswapviz.kernel.recorded import workload_action  # noqa: E402
 from zswapviz.kernel.zram import HUGE_CLASS_SIZE  # noqa: E402
 from zswapviz.pages import PAGE_SIZE, make_pages, split_pages  # noqa: E402
 
@@ -84,9 +85,10 @@ class Case:
 class WorkloadCase:
     """Several steps in one lab: store regions, free some of their pages, compact.
 
-    Each step is ``{"op": "store", "region", "recipe"}``, ``{"op": "free",
-    "region", "indices", "how"}`` or ``{"op": "compact"}`` (see
-    :meth:`zswapviz.kernel.KernelLab.run_workload`).
+    Each step is ``{"action": "store", "region", "recipe"}``, ``{"action": "free",
+    "region", "indices", "how"}`` or ``{"action": "compact"}`` (see
+    :meth:`zswapviz.kernel.KernelLab.run_workload`; files recorded before
+    named the key ``"op"``, which is still read).
     """
 
     name: str
@@ -168,7 +170,7 @@ def _free(region: str, pages: int, how: str) -> dict:
         indices = list(range(pages // 2))
     else:
         raise ValueError(how)
-    return {"op": "free", "region": region, "how": how, "indices": indices}
+    return {"action": "free", "region": region, "how": how, "indices": indices}
 
 
 def _workload_cases(realfiles: dict) -> list:
@@ -183,8 +185,8 @@ def _workload_cases(realfiles: dict) -> list:
         ("free-refill-realfiles-64k", 64, realfiles, 1024, "random-half-seed-7"),
         ("free-refill-realfiles-4k", 4, realfiles, 1024, "first-half"),
     ):
-        steps = [{"op": "store", "region": "A", "recipe": a}, _free("A", pages, how),
-                 {"op": "store", "region": "B", "recipe": ramp_b}, {"op": "compact"}]
+        steps = [{"action": "store", "region": "A", "recipe": a}, _free("A", pages, how),
+                 {"action": "store", "region": "B", "recipe": ramp_b}, {"action": "compact"}]
         out.append(WorkloadCase(name, folio, steps, what.format(how=how.replace("-", " "))
                                 + f", in {folio} KiB folios"))
     return out
@@ -199,7 +201,7 @@ def record_workload(case: WorkloadCase) -> dict:
     """Run the steps of *case* in a fresh lab and return its JSON object."""
     steps = []
     for step in case.steps:
-        if step["op"] == "store":
+        if workload_action(step) == "store":
             steps.append(dict(step, pages=build_pages(step["recipe"])))
         else:
             steps.append(step)
@@ -391,7 +393,7 @@ def record_zram(case: ZramCase) -> dict:
 
 def _headline(obj: dict) -> str:
     if obj["format"] == WORKLOAD_FORMAT:
-        return "  ".join(f"{s['op']}: stored {s['counters']['stored_pages']} pool "
+        return "  ".join(f"{workload_action(s)}: stored {s['counters']['stored_pages']} pool "
                          f"{s['counters']['pool_total_size'] // PAGE_SIZE}" for s in obj["steps"])
     if obj["format"] == ZRAM_FORMAT:
         lengths = obj["lengths"]

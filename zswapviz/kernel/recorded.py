@@ -33,7 +33,7 @@ from ..resources import data_path
 
 __all__ = ["DATA_DIR", "RUN_FORMAT", "WORKLOAD_FORMAT", "as_kernel_result",
            "recorded_run", "recorded_runs", "recorded_workloads", "recording_pages",
-           "replay_workload"]
+           "replay_workload", "workload_action"]
 
 #: ``data/kernel`` of the repository.
 DATA_DIR = data_path("kernel")
@@ -137,6 +137,29 @@ def as_kernel_result(run: dict) -> dict:
 
 WORKLOAD_FORMAT = "zswapviz-kernel-workload/1"
 
+#: Key of a workload step (and of its result row) that names what the step does:
+#: ``"store"``, ``"free"`` or ``"compact"``.
+WORKLOAD_ACTION_KEY = "action"
+#: Its older name, still read in a workload someone wrote before the rename.
+OLD_WORKLOAD_ACTION_KEY = "op"
+
+
+def workload_action(step: dict) -> str:
+    """What the workload step *step* does, named under ``"action"`` or its older name ``"op"``.
+
+    Steps are written with ``"action"``; ``"op"`` is still read, so that a
+    workload of one's own written before the rename runs unchanged. A step
+    with neither, or with both, is refused in one sentence.
+    """
+    if not isinstance(step, dict):
+        raise UsageError(f"a workload step must be a dict like {{'action': 'store', ...}}, not {step!r}")
+    if WORKLOAD_ACTION_KEY in step and OLD_WORKLOAD_ACTION_KEY in step:
+        raise UsageError(f"give a workload step 'action' or its older name 'op', not both: {sorted(step)}")
+    action = step.get(WORKLOAD_ACTION_KEY, step.get(OLD_WORKLOAD_ACTION_KEY))
+    if action is None:
+        raise UsageError(f"a workload step needs 'action' (store, free or compact); it has {sorted(step)}")
+    return action
+
 def recorded_workloads() -> list[dict]:
     """Every recorded workload (``data/kernel/workloads/*.json``), sorted by name."""
     out = []
@@ -150,6 +173,10 @@ def recorded_workloads() -> list[dict]:
 
 def replay_workload(workload: dict) -> list[dict]:
     """Run a recorded workload's steps through the model; return its counters after each.
+
+    A step names what it does under ``"action"`` (:func:`workload_action`;
+    ``"op"``, its older name, is still read, for workload files of one's own
+    written before), and so does each returned row.
 
     ``store`` steps swap the region's pages out folio by folio (as
     :func:`zswapviz.simulate.simulate` does), ``free`` steps invalidate the
@@ -179,7 +206,8 @@ def replay_workload(workload: dict) -> list[dict]:
     regions: dict[str, list[int]] = {}
     out = []
     for step in workload["steps"]:
-        if step["op"] == "store":
+        action = workload_action(step)
+        if action == "store":
             data = recording_pages({"name": workload["name"], "recipe": step["recipe"]})
             arr = np.frombuffer(data, np.uint8).reshape(-1, PAGE_SIZE)
             offsets = []
@@ -187,13 +215,15 @@ def replay_workload(workload: dict) -> list[dict]:
                 drive(swap_writepage(world, folio))
                 offsets.extend(range(folio.offset, folio.offset + folio_pages))
             regions[step["region"]] = offsets
-        elif step["op"] == "free":
+        elif action == "free":
             offsets = regions[step["region"]]
             for i in step["indices"]:
                 drive(zswap_invalidate(world, offsets[i]))
-        elif step["op"] == "compact":
+        elif action == "compact":
             drive(zs_pool_shrink(world))
+        else:
+            raise UsageError(f"unknown workload step {action!r}; known: store, free, compact")
         stats = dict(world.stats)
         stats["pool_total_size"] = ledger(world)["pool_total_size"]
-        out.append({"op": step["op"], **{k: stats.get(k, 0) for k in step["counters"]}})
+        out.append({WORKLOAD_ACTION_KEY: action, **{k: stats.get(k, 0) for k in step["counters"]}})
     return out

@@ -102,7 +102,7 @@ def zram_compressed_lengths(pages: list[bytes], algorithm: str = "lzo",
         disksize = -(-len(pages) * PAGE_SIZE // (1 << 20)) * (1 << 20) + (1 << 20)
         try:
             with signals.signals_blocked():
-                journal._save_journal([{"op": "zram_reset", "device": dev, "comp_algorithm": old}])
+                journal._save_journal([{journal.UNDO_KEY: "zram_reset", "device": dev, "comp_algorithm": old}])
                 settings._write(f"{sysfs}/comp_algorithm", algorithm)
                 settings._write(f"{sysfs}/disksize", str(disksize))
             buf = mmap.mmap(-1, PAGE_SIZE)  # page-aligned, as O_DIRECT wants

@@ -2,7 +2,8 @@
 
 Part of :mod:`zswapviz.kernel.lab` (which re-exports its public names). The
 journal's format (``{"pid", "boot_id", "actions"}``, one undo action per
-change) is read back by :func:`journal_waiting` and :func:`recover`.
+change, each naming its kind under :data:`UNDO_KEY`) is read back by
+:func:`journal_waiting` and :func:`recover`; ``docs/security.md`` describes it.
 """
 
 from __future__ import annotations
@@ -21,34 +22,54 @@ from . import settings, signals
 #: Lock file that serialises every user of the kernel lab on this machine.
 LOCK_PATH = "/run/zswapviz-kernel-lab.lock"
 
+#: Key of an undo action that names its kind (``"write"``, ``"umount"``, ``"swapoff"``,
+#: ``"detach"``, ``"unlink"``, ``"zram_reset"``); every action written has it.
+UNDO_KEY = "undo"
+#: Its older name, still read: a journal left by a killed lab of an earlier version.
+OLD_UNDO_KEY = "op"
+
+
+def undo_kind(action: object) -> str | None:
+    """The kind of the undo action *action*, under :data:`UNDO_KEY` or its older name; ``None`` if it has none."""
+    if not isinstance(action, dict):
+        return None
+    kind = action.get(UNDO_KEY, action.get(OLD_UNDO_KEY))
+    return kind if isinstance(kind, str) else None
+
+
+def _as_written_now(action: dict) -> dict:
+    """*action* with its kind under :data:`UNDO_KEY` (an older journal's ``"op"`` renamed)."""
+    rest = {k: v for k, v in action.items() if k not in (UNDO_KEY, OLD_UNDO_KEY)}
+    return {UNDO_KEY: undo_kind(action), **rest}
+
 
 def _undo_one(action: dict) -> None:
     """Carry out one undo action; each one is safe to repeat."""
-    op = action["op"]
-    if op == "write":
+    kind = undo_kind(action)
+    if kind == "write":
         settings._write(action["path"], action["value"])
-    elif op == "umount":
+    elif kind == "umount":
         if settings._debugfs_mounted():
             settings._run("umount", settings.DEBUGFS)
-    elif op == "swapoff":
+    elif kind == "swapoff":
         for dev, backing in settings._loop_devices().items():
             if backing == action["backing"] and dev in settings._swap_devices():
                 settings._run("swapoff", dev)
-    elif op == "detach":
+    elif kind == "detach":
         for dev, backing in settings._loop_devices().items():
             if backing == action["backing"]:
                 settings._run("losetup", "-d", dev)
-    elif op == "unlink":
+    elif kind == "unlink":
         try:
             os.unlink(action["path"])
         except FileNotFoundError:
             pass
-    elif op == "zram_reset":
+    elif kind == "zram_reset":
         dev = action["device"]
         settings._write(f"/sys/block/{dev}/reset", "1")
         settings._write(f"/sys/block/{dev}/comp_algorithm", action["comp_algorithm"])
     else:
-        raise ValueError(f"unknown undo action {op!r}")
+        raise ValueError(f"unknown undo action {kind!r}")
 
 
 def _undo_all(actions: list[dict]) -> list[str]:
@@ -151,10 +172,11 @@ def _recover_journal() -> None:
         _notice(f"ignoring the unreadable kernel lab journal {settings.JOURNAL_PATH}")
         _drop_journal()
         return
-    actions = [a for a in journal.get("actions", []) if isinstance(a, dict) and "op" in a]
+    # A journal of an earlier version names the kind "op": read the same, undone the same.
+    actions = [_as_written_now(a) for a in journal.get("actions", []) if undo_kind(a) is not None]
     if journal.get("boot_id") != _boot_id():
         # Rebooted since: every kernel setting is back to its boot value; only the swap file is left.
-        actions = [a for a in actions if a["op"] in ("swapoff", "detach", "unlink")]
+        actions = [a for a in actions if a[UNDO_KEY] in ("swapoff", "detach", "unlink")]
         _notice(f"removing the swap file an earlier kernel lab (pid {journal.get('pid')}) left "
                 f"before a reboot")
     else:

@@ -16,7 +16,7 @@ import warnings
 
 from ...constants import PAGE_SIZE
 from ...errors import UsageError
-from .. import counters
+from .. import counters, recorded
 from . import journal, settings, signals
 
 #: ``madvise`` advice values (``include/uapi/asm-generic/mman-common.h``).
@@ -116,7 +116,7 @@ class KernelLab:
         old = settings._read(path) if old is None else old
         if old == value:
             return
-        self._push({"op": "write", "path": path, "value": old})
+        self._push({journal.UNDO_KEY: "write", "path": path, "value": old})
         settings._write(path, value)
 
     def _thp_plan(self) -> tuple[dict[str, str], int | None]:
@@ -135,7 +135,7 @@ class KernelLab:
 
     def _setup(self) -> None:
         if not settings._debugfs_mounted():
-            self._push({"op": "umount"})
+            self._push({journal.UNDO_KEY: "umount"})
             settings._run("mount", "-t", "debugfs", "none", settings.DEBUGFS)
 
         param = lambda name: os.path.join(counters.ZSWAP_PARAMS, name)  # noqa: E731
@@ -159,7 +159,7 @@ class KernelLab:
         self.other_swaps = settings._swap_devices()
         # Next to the journal, so that both outlive a crash together.
         fd, backing = tempfile.mkstemp(prefix="zswapviz-swap-", suffix=".img", dir=journal._lab_dir())
-        self._push({"op": "unlink", "path": backing})
+        self._push({journal.UNDO_KEY: "unlink", "path": backing})
         try:
             os.posix_fallocate(fd, 0, self.swap_mib << 20)
         finally:
@@ -167,7 +167,7 @@ class KernelLab:
         self.device = self._attach(backing)
         settings._write(f"/sys/block/{self.device[5:]}/queue/rotational", "0")
         settings._run("mkswap", self.device)
-        self._push({"op": "swapoff", "backing": backing})
+        self._push({journal.UNDO_KEY: "swapoff", "backing": backing})
         settings._run("swapon", "--priority", str(SWAP_PRIORITY), self.device)
         signals._hook("setup")
 
@@ -190,9 +190,9 @@ class KernelLab:
             dev = settings._run("losetup", "--find")
             name = dev[len("/dev/"):]
             rotational = settings._read(f"/sys/block/{name}/queue/rotational")
-            self._push({"op": "write", "path": f"/sys/block/{name}/queue/rotational",
+            self._push({journal.UNDO_KEY: "write", "path": f"/sys/block/{name}/queue/rotational",
                         "value": rotational})
-            self._push({"op": "detach", "backing": backing})
+            self._push({journal.UNDO_KEY: "detach", "backing": backing})
             try:
                 settings._run("losetup", dev, backing)
                 return dev
@@ -352,19 +352,21 @@ class KernelLab:
     def run_workload(self, steps: list[dict], settle_s: float = 0.3) -> list[dict]:
         """Run several steps on regions of anonymous memory; return the deltas after each.
 
-        Each step is a dict:
+        Each step is a dict naming what it does under ``"action"`` (``"op"``,
+        its older name, is still read, so a workload of one's own written
+        before runs unchanged; see :func:`~zswapviz.kernel.recorded.workload_action`):
 
-        * ``{"op": "store", "region": name, "pages": bytes}``: map a fresh
+        * ``{"action": "store", "region": name, "pages": bytes}``: map a fresh
           region of that name, fill it and page it out (``MADV_PAGEOUT``);
-        * ``{"op": "free", "region": name, "indices": [page, ...]}``: unmap
+        * ``{"action": "free", "region": name, "indices": [page, ...]}``: unmap
           those pages of the region, in that order; their swap slots are
           freed, which frees their zswap entries (``zswap_invalidate``);
-        * ``{"op": "compact"}``: ``echo 2 > /proc/sys/vm/drop_caches``, which
+        * ``{"action": "compact"}``: ``echo 2 > /proc/sys/vm/drop_caches``, which
           runs every slab shrinker once, zsmalloc's pool shrinker
           (``zs_compact``) included. It changes no setting, but drops the
           machine's reclaimable slab caches (dentries, inodes).
 
-        Returns one dict per step: ``op`` and the change of every counter
+        Returns one dict per step: ``action`` and the change of every counter
         since before the first step (so ``stored_pages`` and
         ``pool_total_size`` are the pool's state). Every region is unmapped
         at the end. The pool must be empty at the start, as for
@@ -372,6 +374,11 @@ class KernelLab:
         """
         if not self._active:
             raise UsageError("run_workload() works only inside 'with KernelLab(...) as lab:'")
+        # Every step's action checked before the first one runs.
+        actions = [recorded.workload_action(step) for step in steps]
+        for action in actions:
+            if action not in ("store", "free", "compact"):
+                raise UsageError(f"unknown workload step {action!r}; known: store, free, compact")
         regions: dict[str, tuple[int, int]] = {}
         total = sum(len(s.get("pages", b"")) for s in steps) // PAGE_SIZE
         if total > self.swap_pages:
@@ -383,9 +390,8 @@ class KernelLab:
         try:
             os.sched_setaffinity(0, {min(affinity)})
             start = counters.read_counters()
-            for step in steps:
-                op = step["op"]
-                if op == "store":
+            for step, action in zip(steps, actions):
+                if action == "store":
                     pages = bytes(step["pages"])
                     if not pages or len(pages) % PAGE_SIZE:
                         raise UsageError("a store step needs a whole number of 4096-byte pages")
@@ -404,18 +410,16 @@ class KernelLab:
                         _madvise(addr, len(pages), self._advice)
                     ctypes.memmove(addr, pages, len(pages))
                     _madvise(addr, len(pages), MADV_PAGEOUT)
-                elif op == "free":
+                elif action == "free":
                     addr, length = regions[step["region"]]
                     for i in step["indices"]:
                         if not 0 <= i < length // PAGE_SIZE:
                             raise UsageError(f"page {i} is outside region {step['region']!r}")
                         _libc.munmap(addr + i * PAGE_SIZE, PAGE_SIZE)
-                elif op == "compact":
+                else:  # "compact"
                     settings._write("/proc/sys/vm/drop_caches", "2")
-                else:
-                    raise UsageError(f"unknown workload step {op!r}; known: store, free, compact")
                 after = self._settle(counters.read_counters(), settle_s)
-                out.append({"op": op, **counters.delta(start, after)})
+                out.append({recorded.WORKLOAD_ACTION_KEY: action, **counters.delta(start, after)})
         finally:
             for addr, length in regions.values():
                 _libc.munmap(addr, length)

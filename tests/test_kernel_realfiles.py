@@ -168,7 +168,8 @@ def test_notebook_runs_without_root_and_shows_recorded_runs():
 
 # -- workloads: free pages, store again, compact ---------------------------------
 
-from zswapviz.kernel.recorded import recorded_workloads, replay_workload, workload_action  # noqa: E402
+from zswapviz.kernel.recorded import recorded_workloads, replay_workload  # noqa: E402
+from zswapviz.kernel.workload import workload_action  # noqa: E402
 
 WORKLOADS = recorded_workloads()
 

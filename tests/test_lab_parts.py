@@ -78,12 +78,12 @@ def _sources() -> dict[str, str]:
 
 
 def test_no_part_imports_a_name_of_another_part():
-    """Each part names its siblings and the counters and recorded modules as modules, so each name has one binding."""
+    """Each part names its siblings and the counters and workload modules as modules, so each name has one binding."""
     for short, part in PARTS.items():
         for node in ast.walk(ast.parse(Path(part.__file__).read_text())):
             if isinstance(node, ast.ImportFrom) and node.level:
                 names = [a.name for a in node.names]
-                assert node.module in ("errors", "constants") or set(names) <= {*PARTS, "counters", "recorded"}, (short, names)
+                assert node.module in ("errors", "constants") or set(names) <= {*PARTS, "counters", "workload"}, (short, names)
     defined = [name for part in PARTS.values() for name in _defined(part)]
     assert len(defined) == len(set(defined)) == len(OWNER)
     for module in (labrun, zram):

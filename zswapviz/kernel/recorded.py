@@ -30,10 +30,11 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..resources import data_path
+from .workload import WORKLOAD_ACTION_KEY, workload_action
 
 __all__ = ["DATA_DIR", "RUN_FORMAT", "WORKLOAD_FORMAT", "as_kernel_result",
            "recorded_run", "recorded_runs", "recorded_workloads", "recording_pages",
-           "replay_workload", "workload_action"]
+           "replay_workload"]
 
 #: ``data/kernel`` of the repository.
 DATA_DIR = data_path("kernel")
@@ -137,29 +138,6 @@ def as_kernel_result(run: dict) -> dict:
 
 WORKLOAD_FORMAT = "zswapviz-kernel-workload/1"
 
-#: Key of a workload step (and of its result row) that names what the step does:
-#: ``"store"``, ``"free"`` or ``"compact"``.
-WORKLOAD_ACTION_KEY = "action"
-#: Its older name, still read in a workload someone wrote before the rename.
-OLD_WORKLOAD_ACTION_KEY = "op"
-
-
-def workload_action(step: dict) -> str:
-    """What the workload step *step* does, named under ``"action"`` or its older name ``"op"``.
-
-    Steps are written with ``"action"``; ``"op"`` is still read, so that a
-    workload of one's own written before the rename runs unchanged. A step
-    with neither, or with both, is refused in one sentence.
-    """
-    if not isinstance(step, dict):
-        raise UsageError(f"a workload step must be a dict like {{'action': 'store', ...}}, not {step!r}")
-    if WORKLOAD_ACTION_KEY in step and OLD_WORKLOAD_ACTION_KEY in step:
-        raise UsageError(f"give a workload step 'action' or its older name 'op', not both: {sorted(step)}")
-    action = step.get(WORKLOAD_ACTION_KEY, step.get(OLD_WORKLOAD_ACTION_KEY))
-    if action is None:
-        raise UsageError(f"a workload step needs 'action' (store, free or compact); it has {sorted(step)}")
-    return action
-
 def recorded_workloads() -> list[dict]:
     """Every recorded workload (``data/kernel/workloads/*.json``), sorted by name."""
     out = []
@@ -174,7 +152,7 @@ def recorded_workloads() -> list[dict]:
 def replay_workload(workload: dict) -> list[dict]:
     """Run a recorded workload's steps through the model; return its counters after each.
 
-    A step names what it does under ``"action"`` (:func:`workload_action`;
+    A step names what it does under ``"action"`` (:func:`~zswapviz.kernel.workload.workload_action`;
     ``"op"``, its older name, is still read, for workload files of one's own
     written before), and so does each returned row.
 

@@ -16,7 +16,7 @@ import warnings
 
 from ...constants import PAGE_SIZE
 from ...errors import UsageError
-from .. import counters, recorded
+from .. import counters, workload
 from . import journal, settings, signals
 
 #: ``madvise`` advice values (``include/uapi/asm-generic/mman-common.h``).
@@ -354,7 +354,7 @@ class KernelLab:
 
         Each step is a dict naming what it does under ``"action"`` (``"op"``,
         its older name, is still read, so a workload of one's own written
-        before runs unchanged; see :func:`~zswapviz.kernel.recorded.workload_action`):
+        before runs unchanged; see :func:`~zswapviz.kernel.workload.workload_action`):
 
         * ``{"action": "store", "region": name, "pages": bytes}``: map a fresh
           region of that name, fill it and page it out (``MADV_PAGEOUT``);
@@ -375,9 +375,9 @@ class KernelLab:
         if not self._active:
             raise UsageError("run_workload() works only inside 'with KernelLab(...) as lab:'")
         # Every step's action checked before the first one runs.
-        actions = [recorded.workload_action(step) for step in steps]
+        actions = [workload.workload_action(step) for step in steps]
         for action in actions:
-            if action not in ("store", "free", "compact"):
+            if action not in workload.WORKLOAD_ACTIONS:
                 raise UsageError(f"unknown workload step {action!r}; known: store, free, compact")
         regions: dict[str, tuple[int, int]] = {}
         total = sum(len(s.get("pages", b"")) for s in steps) // PAGE_SIZE
@@ -419,7 +419,7 @@ class KernelLab:
                 else:  # "compact"
                     settings._write("/proc/sys/vm/drop_caches", "2")
                 after = self._settle(counters.read_counters(), settle_s)
-                out.append({recorded.WORKLOAD_ACTION_KEY: action, **counters.delta(start, after)})
+                out.append({workload.WORKLOAD_ACTION_KEY: action, **counters.delta(start, after)})
         finally:
             for addr, length in regions.values():
                 _libc.munmap(addr, length)

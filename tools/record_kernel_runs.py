@@ -38,13 +38,12 @@ from zswapviz.kernel import KernelLab, lab_problem, read_counters, zram_compress
 from zswapviz.kernel.lab import SWAP_PRIORITY, recover  # noqa: E402
 from zswapviz.kernel.labrun import memcg_of_process  # noqa: E402
 from zswapviz.kernel.realfiles import REALFILES_NAME, build_page_file, load_page_file, write_page_file  # noqa: E402
+from zswapviz.kernel.recorded import RUN_FORMAT, WORKLOAD_FORMAT  # noqa: E402
 from zswapviz.kernel.workload import workload_action  # noqa: E402
 from zswapviz.kernel.zram import HUGE_CLASS_SIZE  # noqa: E402
 from zswapviz.pages import PAGE_SIZE, make_pages, split_pages  # noqa: E402
 
 OUT_DIR = ROOT / "data" / "kernel"
-RUN_FORMAT = "zswapviz-kernel-run/1"
-WORKLOAD_FORMAT = "zswapviz-kernel-workload/1"
 ZRAM_FORMAT = "zswapviz-zram-pages/1"
 
 #: Keys of ``counters``: the simulator's JSON uses the same names.

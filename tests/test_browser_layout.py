@@ -8,7 +8,10 @@ find nothing in the player or the page around it: no element sticking out
 of its panel, no control or panel on top of another, no text cut short, no
 text below the minimum size (16 px at 1920x1080 and in presentation mode,
 14 px otherwise), and text contrast of at least 4.5:1 (3:1 for chart
-labels). Screenshots go to ``artifacts/``.
+labels). Presenting a lesson at 1366x768 (every built-in lesson, every
+stop) also fits the window: neither the page nor the presented player
+scrolls, and the stop's text, its question and every control are on screen
+whole, not in a box scrolled away. Screenshots go to ``artifacts/``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import pytest
 from browser_util import layout_problems, open_offline, save_screenshot
 
+from zswapviz.lessons import builtin_lessons
 from zswapviz.report import export_comparison, export_html, export_lesson
 
 pytestmark = pytest.mark.slow
@@ -43,6 +47,31 @@ def _open(browser, path, size, scheme, fragment=""):
 def _problems(page, scope, size, present=False):
     min_font = 16 if present or size[0] >= 1920 else 14
     return layout_problems(page, scope, min_font=min_font, min_contrast=4.5)
+
+
+#: What a presenter would have to scroll to see: the page or the presented player scrolling, or the stop, the
+#: controls or the step's sentence below the window's edge or scrolled out of the box that holds them.
+SCROLLS = r"""() => {
+  const out = [], root = document.querySelector(".zvp-root[data-present='1']"), vh = innerHeight;
+  const doc = document.documentElement;
+  if (!root) return ["no presented player"];
+  if (doc.scrollHeight > vh) out.push(`page scrolls: ${doc.scrollHeight} > ${vh}`);
+  if (root.scrollHeight > root.clientHeight + 1) out.push(`player scrolls: ${root.scrollHeight} > ${root.clientHeight}`);
+  for (const e of root.querySelectorAll(".zvp-lesson, .zvp-bar, .zvp-now")) {
+    if (e.closest("[hidden]")) continue;
+    const r = e.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > vh + 0.5) out.push(`${e.className} off screen: ${Math.round(r.top)}..${Math.round(r.bottom)} of ${vh}`);
+    for (let p = e.parentElement; p && p !== root; p = p.parentElement) {
+      if (getComputedStyle(p).display === "contents") continue;   // no box of its own
+      const b = p.getBoundingClientRect();
+      if (p.scrollTop > 0 || r.bottom > b.bottom + 0.5) out.push(`${e.className} needs ${p.className} scrolled`);
+    }
+  }
+  return out;
+}"""
+
+#: Until the next frame is drawn (panels redraw at their new size in a ResizeObserver, before the frame is painted).
+PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
@@ -83,11 +112,46 @@ def test_a_lesson_presents_at_every_size_and_theme(browser, pages, size, scheme)
         found = {}
         for f in range(frames):
             assert root.get_attribute("data-frame") == str(f)
-            problems = _problems(page, ".zvp-root", size, present=True)
+            page.evaluate(PAINTED)
+            problems = _problems(page, ".zvp-root", size, present=True) + page.evaluate(SCROLLS)
             if problems:
                 found[f] = problems
             if f == 2:
                 save_screenshot(page, f"layout-lesson-present-{size[0]}x{size[1]}-{scheme}.png")
+            page.keyboard.press("n")
+        assert opened.requests == [] and opened.log.unexpected() == []
+        assert found == {}
+    finally:
+        opened.close()
+
+
+@pytest.fixture(scope="module")
+def lessons(tmp_path_factory):
+    """Every built-in lesson's page, the teacher's edition (the longest stops: the teacher's answers shown)."""
+    out = tmp_path_factory.mktemp("lessons")
+    return {name: export_lesson(name, out / f"{name}.html", answers=True) for name in sorted(builtin_lessons())}
+
+
+@pytest.mark.parametrize("name", sorted(builtin_lessons()))
+def test_every_lesson_presents_at_1366x768_without_scrolling(browser, lessons, name):
+    """Presenting each built-in lesson at 1366x768: every frame fits the window, nothing cut, overlapping or below 16 px."""
+    opened = _open(browser, lessons[name], (1366, 768), "light", "#present")
+    page = opened.page
+    try:
+        root = page.locator(".zvp-root").first
+        assert root.get_attribute("data-present") == "1"
+        frames = int(page.evaluate("JSON.parse(document.getElementById('zv-data-0').textContent).frames.length"))
+        found, longest = {}, 0.0
+        for f in range(frames):
+            assert root.get_attribute("data-frame") == str(f)
+            page.evaluate(PAINTED)
+            problems = _problems(page, ".zvp-root", (1366, 768), present=True) + page.evaluate(SCROLLS)
+            if problems:
+                found[f] = problems
+            height = page.locator(".zvp-lesson").bounding_box()["height"]
+            if height > longest:   # the longest stop so far, where space is tightest
+                longest = height
+                save_screenshot(page, f"layout-lesson-present-1366x768-{name}-longest.png")
             page.keyboard.press("n")
         assert opened.requests == [] and opened.log.unexpected() == []
         assert found == {}

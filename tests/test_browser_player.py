@@ -226,3 +226,73 @@ def test_side_by_side_pair_steps_by_kernel_event(browser, tmp_path):
         assert not opened.requests
     finally:
         opened.close()
+
+
+def _run_to(lines, here: int, target: int) -> int:
+    """The step a code-pane click on step *target*'s line runs to from step *here*: the next one there, wrapping."""
+    n = len(lines)
+    return next((here + d) % n for d in range(1, n + 1) if lines[(here + d) % n] == lines[target])
+
+
+def _click_plan(sb, lines, side):
+    """A row to start at and the step of *side* a click on a later line of the same function runs to.
+
+    The click's row is aligned and puts the other side at another step than the start, so the other side must move.
+    """
+    other = 1 - side
+    row_of = {rw[side]: r for r, rw in enumerate(sb.rows) if rw[side] >= 0}
+    for start, rw in enumerate(sb.rows):
+        here = rw[side]
+        if here < 0 or rw[other] < 0 or lines[side][here][0] is None:
+            continue
+        for u in range(here + 1, len(lines[side])):
+            if lines[side][u][0] != lines[side][here][0] or lines[side][u][1] == lines[side][here][1]:
+                continue
+            t = _run_to(lines[side], here, u)
+            if sb.rows[row_of[t]][other] >= 0 and sb.rows[row_of[t]][other] != rw[other]:
+                return start, t, row_of[t]
+    raise AssertionError("no line to click")
+
+
+def test_a_code_line_click_in_the_pair_moves_both_sides(browser, tmp_path):
+    """A click on a line of either side's code pane runs that side there and moves the other to the same row (kernel event)."""
+    import json
+
+    from zswapviz.listings import code_lines
+    from zswapviz.views.assets import bundle, json_for_script
+    from zswapviz.widgets import SideBySide
+
+    sb = SideBySide("bug-6.13", {"kernel": "6.13"}, {"kernel": "6.14"})
+    data = json.loads(sb.pair.pair)
+    lines = [code_lines(s.trace) for s in sb.sides]
+    path = tmp_path / "pair.html"
+    path.write_text("<!doctype html><html><head><meta charset='utf-8'></head><body><div id='h'></div>"
+                    f"<script type='application/json' id='d'>{json_for_script(data)}</script>"
+                    f"<script type='module'>{bundle()}\nwindow.zvp = createPair(document.getElementById('h'), "
+                    "{pair: JSON.parse(document.getElementById('d').textContent)}); document.body.dataset.ready = '1';"
+                    "</script></body></html>", encoding="utf-8")
+    opened = open_offline(browser, path, viewport=(1920, 1080), timeout=30_000)
+    page = opened.page
+    try:
+        pair = page.locator(".zvp-pair")
+        sides = page.locator(".zvp-pair-side .zvp-root")
+        for side in (0, 1):
+            other = 1 - side
+            start, target, row = _click_plan(sb, lines, side)
+            sb.go(start)
+            page.evaluate(f"window.zvp.show({start})")
+            here, before = sb.steps[side], sb.steps[other]
+            pane = sides.nth(side).locator(".zvp-code")
+            pane.locator(f".zcp-fn:visible .zcp-line[data-line='{lines[side][target][1]}']").first.click()
+            sb.go(row)   # where the stepper puts both sides at that row
+            assert sb.steps[side] == target and sb.steps[other] != before and here != target
+            assert pair.get_attribute("data-row") == str(row)
+            assert (pair.get_attribute("data-step-a"), pair.get_attribute("data-step-b")) == tuple(map(str, sb.steps))
+            assert [sides.nth(i).get_attribute("data-step") for i in (0, 1)] == [str(k) for k in sb.steps]
+            assert pair.get_attribute("data-aligned") == "1"
+            assert [(sides.nth(i).locator(".zvp-code").get_attribute("data-fn"), int(sides.nth(i).locator(".zvp-code")
+                     .get_attribute("data-line"))) for i in (0, 1)] == [lines[i][k] for i, k in enumerate(sb.steps)]
+            save_screenshot(page, f"pair-code-click-{'left' if side == 0 else 'right'}.png")
+        assert not opened.requests and opened.errors == []
+    finally:
+        opened.close()

@@ -292,6 +292,39 @@ def test_comparison_steps_every_variant_together(site, open_page):
     opened.check_clean()
 
 
+def test_a_code_line_click_in_a_comparison_moves_every_variant(site, open_page):
+    """A click on a line of one variant's code pane runs it there and moves the other to the same kernel event.
+
+    Where the other variant goes is where the side-by-side stepper puts it at
+    that step's alignment row (``SideBySide.go(row).steps``).
+    """
+    from zswapviz.listings import code_lines
+    from zswapviz.widgets import SideBySide
+
+    sb = SideBySide("bug-6.13", {"kernel": "6.13"}, {"kernel": "6.14"})
+    lines = [code_lines(side.trace) for side in sb.sides]
+    views = [view_of("bug-6.13", "6.13"), view_of("bug-6.13", "6.14")]
+    assert [v.n for v in views] == [len(x) for x in lines]
+    opened = open_page(site / "compare" / "bug-6.13.html")
+    for side in (0, 1):
+        other = 1 - side
+        opened.page.locator("[data-zv-all='start']").click()
+        here = 0
+        # the next step on a later line of step 0's function whose row has the other variant at another step
+        run_to = [next(u for u in range(here + 1, len(lines[side])) if lines[side][u] == lines[side][j])
+                  for j in range(here + 1, len(lines[side]))
+                  if lines[side][j][0] == lines[side][here][0] and lines[side][j][1] != lines[side][here][1]]
+        row_of = {rw[side]: r for r, rw in enumerate(sb.rows) if rw[side] >= 0}
+        target = next(t for t in run_to if sb.rows[row_of[t]][other] > 0)
+        sb.go(row_of[target])
+        assert sb.steps[side] == target and sb.steps[other] > 0
+        pane = opened.page.locator("[data-zv-player]").nth(side).locator(".zvp-code")
+        pane.locator(f".zcp-fn:visible .zcp-line[data-line='{lines[side][target][1]}']").first.click()
+        for i in (0, 1):
+            assert_shows(opened, views[i], sb.steps[i], index=i)
+    opened.check_clean()
+
+
 def _lesson_shown(opened) -> dict:
     return opened.player().evaluate("""r => ({
       present: r.dataset.present === '1', frame: Number(r.dataset.frame), stop: r.dataset.stop, step: Number(r.dataset.step),

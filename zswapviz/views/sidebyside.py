@@ -1,6 +1,7 @@
 """Two variants of one scenario side by side, aligned by kernel event.
 
-:func:`align` pairs the steps of two traces that are the same kernel event
+:func:`align` (:mod:`.alignment`, widget-free: the comparison report uses it
+too) pairs the steps of two traces that are the same kernel event
 (same operation, same function, same page), in order, with a gap where one
 side has a step the other has not (6.13 counts ``stored_pages`` once per
 folio where 6.14 counts per page; ``batch-after`` takes the refs after
@@ -12,48 +13,18 @@ only at rows where both sides are at the same event.
 
 from __future__ import annotations
 
-import difflib
 import html
 
 import ipywidgets as W
 
 from ..errors import UsageError
 from ..scenario import Scenario
+from .alignment import align
 from .explorer import Explorer
 from .stepper import PairWidget, dumps
 from .viewmodel import COUNTER_ROWS, View
 
 __all__ = ["SideBySide", "align", "variant_labels"]
-
-
-def _key(step) -> tuple:
-    return step.operation_index, step.fn, step.page
-
-
-def align(a, b) -> list[tuple[int, int]]:
-    """Rows ``(i, j)`` pairing step *i* of trace *a* with step *j* of *b*; -1 where one side has no such step.
-
-    Steps pair when they are the same kernel event (operation, function,
-    page); the rows keep both traces' order and cover every step once.
-
-    >>> from dataclasses import replace
-    >>> from zswapviz import load_scenario
-    >>> s = load_scenario("bug-6.13")
-    >>> a, b = s.run(), replace(s, kernel="6.14").run()
-    >>> rows = align(a, b)
-    >>> [i for i, _ in rows if i >= 0] == list(range(len(a))) and [j for _, j in rows if j >= 0] == list(range(len(b)))
-    True
-    """
-    ka, kb = [_key(s) for s in a.steps], [_key(s) for s in b.steps]
-    rows: list[tuple[int, int]] = []
-    matcher = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            rows.extend(zip(range(i1, i2), range(j1, j2)))
-        else:
-            rows.extend((i, -1) for i in range(i1, i2))
-            rows.extend((-1, j) for j in range(j1, j2))
-    return rows
 
 
 def variant_labels(a: dict, b: dict) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from ...errors import UsageError
 from ...lessons import scenario_data
 from ...scenario import Scenario, resolve_scenario
 from ...trace import Trace
+from ..alignment import align
 from . import figures
 from .export import check_out, write_atomic
 from .page import data_script, esc, footer, page
@@ -154,6 +155,9 @@ def render_comparison(source, variants, *, title: str | None = None) -> str:
         cols.append(f'<section class="zv-variant"><h2>{esc(v.label)}</h2>'
                     f'<div class="zv-cards">{outcome_html(trace)}{verdict_html(trace)}</div>'
                     f"{player_html(pid)}{figs}</section>")
+    # the first variant's steps paired with each other variant's by kernel event: a code-pane click in one variant
+    # moves the others to the same event (report.js)
+    data.append(data_script("zv-align", [[list(r) for r in align(runs[0][2], trace)] for _v, _s, trace in runs[1:]]))
     all_bar = ('<div class="zv-allbar"><strong>All variants:</strong>'
                + "".join(f'<button type="button" class="zv-btn" data-zv-all="{a}">{esc(t)}</button>'
                          for a, t in (("start", "|\u25c0 first"), ("prev", "\u25c0 previous"), ("next", "next \u25b6"),

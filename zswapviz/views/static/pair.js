@@ -2,15 +2,35 @@
  *
  * createPair(host, {pair, row, spoilers, onRow}) draws two players without
  * their own controls, one row per kernel event (zswapviz.views.sidebyside),
- * with one set of controls and a counter table comparing both sides. Part of
+ * with one set of controls and a counter table comparing both sides. A click
+ * on a line of either side's code pane ("run to here") moves the pair to the
+ * row of that step, so both sides move, aligned as the stepper aligns them. Part of
  * the one renderer that zswapviz.views.assets.bundle() assembles; see player.js.
  */
 import { ensureStyle } from "./theme.js";
 import { button, el, fmt } from "./dom.js";
 import { jumpTarget } from "./decode.js";
-import { Player } from "./player.js";
+import { Player, presenting } from "./player.js";
 
 /* ---- two runs aligned by kernel event ------------------------------------- */
+
+/* The one mapping between alignment rows (zswapviz.views.alignment.align: [i, j], -1 where a side has no such
+ * step) and the two sides' steps: at[s][r] is side s's step shown at row r (its step of that row, else its last
+ * one before), rowOf[s][k] the row of side s's step k (every step has one). The pair steps over rows with it; a
+ * comparison report maps a code-pane click in one variant to the others with it (report.js). */
+export function rowSteps(rows, na, nb) {
+  const n = rows.length, at = [new Int32Array(n), new Int32Array(n)], rowOf = [new Int32Array(na), new Int32Array(nb)];
+  for (let s = 0; s < 2; s++) {
+    let last = 0;
+    for (let r = 0; r < n; r++) { if (rows[r][s] >= 0) { last = rows[r][s]; rowOf[s][last] = r; } at[s][r] = last; }
+  }
+  return { at: at, rowOf: rowOf };
+}
+
+/* Side s's step k as a step of the other side: the other side's step at k's row. */
+export function otherStep(map, s, k) {
+  return map.at[1 - s][map.rowOf[s][k]];
+}
 
 export function createPair(host, opts) {
   return new Pair(host, opts);
@@ -66,7 +86,9 @@ function Pair(host, opts) {
     const inner = el("div");
     col.appendChild(inner);
     cols.appendChild(col);
-    self.sides.push(new Player(inner, { vm: data[key], controls: false, spoilers: opts.spoilers, codeOther: data[i ? "a" : "b"] }));
+    // a click in this side's code pane ("run to here") moves the pair to that step's row: both sides move
+    self.sides.push(new Player(inner, { vm: data[key], controls: false, spoilers: opts.spoilers, codeOther: data[i ? "a" : "b"],
+      goto: function (k) { self.stop(); self.show(self.rowOf[i][k]); } }));
   });
   root.appendChild(cols);
   const det = el("details");
@@ -75,9 +97,9 @@ function Pair(host, opts) {
   this.table = el("table", "zvp-counters");
   det.appendChild(this.table);
   root.appendChild(det);
-  const rows = data.rows, n = rows.length;
-  this.at = [new Int32Array(n), new Int32Array(n)];
-  for (let s = 0; s < 2; s++) { let last = 0; for (let r = 0; r < n; r++) { if (rows[r][s] >= 0) last = rows[r][s]; this.at[s][r] = last; } }
+  const rows = data.rows, n = rows.length, map = rowSteps(rows, data.a.n, data.b.n);
+  this.at = map.at;
+  this.rowOf = map.rowOf;
   this.slider.max = String(n - 1);
   this.rowsN = n;
   this.spoilers = this.sides[0].spoilers;
@@ -103,7 +125,11 @@ Pair.prototype.act = function (a) {
   const d = this.data;
   if (a === "play") { if (this.timer) this.stop(); else this.play(); return; }
   if (a === "spoilers" || a === "present") {
-    if (a === "present") { if (this.root.dataset.present === "1") delete this.root.dataset.present; else this.root.dataset.present = "1"; }
+    if (a === "present") {
+      const on = this.root.dataset.present !== "1";
+      if (on) this.root.dataset.present = "1"; else delete this.root.dataset.present;
+      presenting(this.root, on);
+    }
     else this.spoilers = !this.spoilers;
     const self = this;
     this.btn.spoilers.setAttribute("aria-pressed", String(!this.spoilers));
@@ -200,6 +226,7 @@ Pair.prototype.counters = function (r) {
 
 Pair.prototype.destroy = function () {
   this.stop();
+  if (this.root.dataset.present === "1") { delete this.root.dataset.present; presenting(this.root, false); }
   this.sides.forEach(function (p) { p.destroy(); });
   if (this.root.parentNode) this.root.parentNode.removeChild(this.root);
 };

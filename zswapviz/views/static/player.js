@@ -14,7 +14,9 @@
  *   p.show(k); p.act("failure"); p.setView(vm); p.setLesson(lv); p.destroy();
  *
  * The code pane is drawn by codepane.js (drawCodePane(root, vm, step, opts)),
- * called when the view model has listings.
+ * called when the view model has listings. A click on one of its lines runs
+ * the player to that step, or calls opts.goto(step) when given (the pair:
+ * both sides move).
  *
  * The renderer is one ES module assembled by zswapviz.views.assets.bundle()
  * from parts, in this order: codepane.js (the code pane), theme.js (the style
@@ -31,6 +33,20 @@ import { CHECKPOINT, LESSON_FORMAT, applyCells, badgeAt, cellsAt, decode, jumpTa
 import { Counters, GridPanel, RollbackPanel, SeriesPanel, SizesPanel } from "./panels.js";
 
 /* ---- the player --------------------------------------------------------- */
+
+/* While a player presents (its root fills the window), the page under it does not scroll: <html> gets the class
+ * zvp-presenting (theme.js) and the page's scroll position comes back when the last presenting player leaves. */
+export function presenting(root, on) {
+  const doc = root.ownerDocument || document, html = doc.documentElement, win = doc.defaultView || window;
+  if (on && !html.classList.contains("zvp-presenting")) {
+    html.dataset.zvpScroll = String(win.scrollY || 0);
+    html.classList.add("zvp-presenting");
+  } else if (!on && !doc.querySelector(".zvp-root[data-present='1']") && html.classList.contains("zvp-presenting")) {
+    html.classList.remove("zvp-presenting");
+    win.scrollTo(0, Number(html.dataset.zvpScroll) || 0);
+    delete html.dataset.zvpScroll;
+  }
+}
 
 let uidSeq = 0;
 
@@ -87,6 +103,7 @@ export function Player(host, opts) {
   this.count = el("span", "zvp-count");
   bar.appendChild(this.count);
   root.appendChild(bar);
+  this.bar = bar;
 
   const bar2 = el("div", "zvp-bar");
   this.btn.failure = button("to failure", "failure", "the next failed step (f)");
@@ -138,7 +155,7 @@ export function Player(host, opts) {
   main.appendChild(panels);
   this.side = el("div", "zvp-side");
   this.codeRoot = el("div", "zvp-code");
-  this.counterBox = el("div");
+  this.counterBox = el("div", "zvp-counterbox");
   this.counters = new Counters(this, this.counterBox);
   this.side.appendChild(this.codeRoot); this.side.appendChild(this.counterBox);
   main.appendChild(this.side);
@@ -161,12 +178,17 @@ export function Player(host, opts) {
   this.docKey = function (ev) { if (ev.key === "Escape" && root.dataset.present === "1") self.act("present"); };
   document.addEventListener("keydown", this.docKey);
   if (typeof ResizeObserver !== "undefined") {
-    let last = 0;
+    // redraw the panels at their new size when the player's width changes, or a panel's drawing area changes
+    // height (presenting a lesson, the panels share the height a panel's note of one or more lines leaves)
+    let last = 0, lastH = "";
+    const layers = Array.from(panels.querySelectorAll(".zvp-layer"));
     this.ro = new ResizeObserver(function () {
       const w = Math.round(root.getBoundingClientRect().width);
-      if (w && Math.abs(w - last) > 2 && self.x) { last = w; self.relayout(); }
+      const h = layers.map(function (l) { return Math.round(l.getBoundingClientRect().height); }).join(",");
+      if (w && self.x && (Math.abs(w - last) > 2 || h !== lastH)) { last = w; lastH = h; self.relayout(); }
     });
     this.ro.observe(root);
+    layers.forEach(function (l) { self.ro.observe(l); });
   }
   if (opts.lesson) this.setLesson(opts.lesson, opts.frame || 0);
   else if (opts.vm) this.setView(opts.vm, opts.step || 0);
@@ -196,7 +218,11 @@ Player.prototype.setView = function (vm, k) {
 
 Player.prototype.relayout = function () {
   if (!this.x) return;
-  const side = this.hasCode || this.showCounters;
+  // presenting a lesson: the stop goes to the side column, above the code (theme.js lays it out to fit the window)
+  const presentLesson = !!this.lesson && this.root.dataset.present === "1";
+  if (presentLesson && this.lessonBox.parentNode !== this.side) this.side.insertBefore(this.lessonBox, this.side.firstChild);
+  else if (!presentLesson && this.lessonBox.parentNode !== this.root) this.root.insertBefore(this.lessonBox, this.bar);
+  const side = this.hasCode || this.showCounters || presentLesson;
   this.main.classList.toggle("zvp-with-side", side);
   this.side.hidden = !side;
   this.counterBox.hidden = !this.showCounters;
@@ -220,6 +246,7 @@ Player.prototype.act = function (a) {
   if (a === "present") {
     const on = this.root.dataset.present !== "1";
     if (on) this.root.dataset.present = "1"; else delete this.root.dataset.present;
+    presenting(this.root, on);
     this.relayout();
     this.root.focus();
     return;
@@ -340,7 +367,7 @@ Player.prototype.show = function (k, quiet) {
     const self = this;
     // in a lesson, the line the current stop points at is marked too
     const lv = this.lesson, point = lv && this.frame != null ? lv.stops[lv.frames[this.frame][0]].line || null : null;
-    drawCodePane(this.codeRoot, vm, k, { goto: function (j) { self.stop(); self.show(j); }, present: this.root.dataset.present === "1", spoilers: this.spoilers, other: this.opts.codeOther || null, point: point });
+    drawCodePane(this.codeRoot, vm, k, { goto: function (j) { self.stop(); if (self.opts.goto) self.opts.goto(j); else self.show(j); }, present: this.root.dataset.present === "1", spoilers: this.spoilers, other: this.opts.codeOther || null, point: point });
   }
   if (this.onStep && !quiet) this.onStep(k);
 };
@@ -350,6 +377,7 @@ Player.prototype.show = function (k, quiet) {
 Player.prototype.setLesson = function (lv, frame) {
   if (!lv || lv.format !== LESSON_FORMAT) throw new Error("zswapviz: not a " + LESSON_FORMAT + " lesson");
   this.lesson = lv;
+  this.root.dataset.lesson = "1";
   this.teacher = this.teacher || !!lv.teacher;
   if (this.opts.spoilers === undefined) this.spoilers = false;
   this.variant = null;
@@ -415,12 +443,14 @@ Player.prototype.showFrame = function (f, quiet) {
 
 Player.prototype.leaveLesson = function () {
   this.lesson = null;
+  delete this.root.dataset.lesson;
   this.lessonBox.hidden = true;
   this.lessonBox.textContent = "";
 };
 
 Player.prototype.destroy = function () {
   this.stop();
+  if (this.root.dataset.present === "1") { delete this.root.dataset.present; presenting(this.root, false); }
   if (this.ro) this.ro.disconnect();
   document.removeEventListener("keydown", this.docKey);
   if (this.root.parentNode) this.root.parentNode.removeChild(this.root);

@@ -30,6 +30,28 @@ const CSS = `
 .zvp-root:focus-visible { box-shadow: 0 0 0 2px var(--zvp-accent); }
 .zvp-root[data-present="1"] { position: fixed; inset: 0; z-index: 10000; overflow: auto; padding: 10px 16px;
   --zvp-font: 20px; --zvp-panel-h: calc((100vh - 300px) / 2); }
+.zvp-root[data-present="1"] .zvp-lesson { margin: 0; }
+/* presenting: the page under the full-window player does not scroll (player.js presenting()) */
+html.zvp-presenting, html.zvp-presenting body { overflow: hidden !important; }
+html.zvp-presenting body { height: 100vh; margin-top: 0; margin-bottom: 0; }
+/* presenting a lesson: fits the window without scrolling (type 18-20 px, by the window's height). The title, the
+   controls and the step's sentence across the top; below, on the left the panels, which take the height left
+   (rebuilt at that size), on the right the stop (moved there by player.js relayout()) above the code pane, which
+   scrolls inside itself, and the counters. */
+.zvp-root[data-present="1"][data-lesson="1"] { display: grid; grid-template-columns: minmax(0, 1fr) minmax(360px, 42%);
+  grid-template-rows: auto auto auto auto minmax(0, 1fr); column-gap: 12px; height: 100vh;
+  --zvp-font: clamp(18px, calc(100vh / 42), 20px); }
+.zvp-root[data-present="1"][data-lesson="1"] > * { grid-column: 1 / -1; min-width: 0; }
+.zvp-root[data-present="1"][data-lesson="1"] > .zvp-main { display: contents; }
+.zvp-root[data-present="1"][data-lesson="1"] .zvp-panels { grid-column: 1; grid-row: 5; min-height: 0;
+  grid-template-rows: minmax(0, 1fr) minmax(0, 1fr); }
+.zvp-root[data-present="1"][data-lesson="1"] .zvp-panel { display: flex; flex-direction: column; min-height: 0; }
+.zvp-root[data-present="1"][data-lesson="1"] .zvp-panel > .zvp-layer { flex: 1 1 0; height: auto; min-height: 60px; }
+.zvp-root[data-present="1"][data-lesson="1"] .zvp-side { grid-column: 2; grid-row: 5; max-height: none; min-height: 0; }
+.zvp-root[data-present="1"][data-lesson="1"] .zvp-side > * { flex: none; }
+.zvp-root[data-present="1"][data-lesson="1"] .zvp-side > .zvp-code { flex: 3 1 0; min-height: 8em; display: flex; flex-direction: column; }
+.zvp-root[data-present="1"][data-lesson="1"] .zvp-side > .zvp-counterbox { flex: 2 1 0; min-height: 5em; overflow: auto; }
+.zvp-root[data-present="1"][data-lesson="1"] .zvp-code .zcp { flex: 1 1 0; min-height: 0; max-height: none; }
 .zvp-head { display: flex; gap: 12px; align-items: baseline; flex-wrap: wrap; min-height: 1.4em; }
 .zvp-title { font-weight: 600; }
 .zvp-meta { color: var(--zvp-muted); }

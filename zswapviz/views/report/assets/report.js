@@ -2,7 +2,9 @@
  * bundled before this file into one module) on every [data-zv-player]
  * element, from the view model or lesson view in the JSON script it names.
  * Also: the step marker on the static figures (a click on one picks a step),
- * the "all variants" bar and arrow keys of a comparison, the lesson's stop
+ * the "all variants" bar and arrow keys of a comparison (where a click on a
+ * line of one variant's code pane moves every variant to that kernel event),
+ * the lesson's stop
  * list, and #present. Never fetches anything.
  */
 const zvPlayers = {};
@@ -26,6 +28,8 @@ document.querySelectorAll("[data-zv-player]").forEach(function (host) {
   const data = JSON.parse(document.getElementById(id).textContent);
   const lesson = String(data.format || "").indexOf("zswapviz-lesson/") === 0;
   const opts = { counters: true, onStep: function (k) { zvMarkers(id, k); } };
+  const index = zvOrder.length;
+  if (document.body.dataset.sync === "1") opts.goto = function (k) { zvRunTo(index, k); };
   if (lesson) opts.lesson = data; else opts.vm = data;
   const p = createPlayer(host, opts);
   zvPlayers[id] = p;
@@ -35,6 +39,19 @@ document.querySelectorAll("[data-zv-player]").forEach(function (host) {
   host.addEventListener("focusin", function () { zvActive = p; });
   zvMarkers(id, p.k);
 });
+
+/* "Run to here" in variant i's code pane, at its step k: every variant to the same kernel event, through the
+ * pairing of the first variant with each other one (zv-align, zswapviz.views.alignment.align) read by pair.js
+ * rowSteps/otherStep, the mapping the side-by-side pair steps with. */
+let zvMaps = null;
+function zvRunTo(i, k) {
+  const src = document.getElementById("zv-align");
+  if (!src) { zvOrder[i].show(k); return; }
+  if (!zvMaps) zvMaps = JSON.parse(src.textContent).map(function (rows, j) { return rowSteps(rows, zvOrder[0].x.n, zvOrder[j + 1].x.n); });
+  const k0 = i === 0 ? k : otherStep(zvMaps[i - 1], 1, k);
+  zvOrder.forEach(function (p, j) { p.stop(); p.show(j === i ? k : j === 0 ? k0 : otherStep(zvMaps[j - 1], 0, k0)); });
+  zvActive = zvOrder[i];
+}
 
 document.querySelectorAll("figure[data-zv-fig]").forEach(function (fig) {
   const p = zvPlayers[fig.dataset.zvFig];

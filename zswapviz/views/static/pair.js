@@ -7,10 +7,10 @@
  * row of that step, so both sides move, aligned as the stepper aligns them. Part of
  * the one renderer that zswapviz.views.assets.bundle() assembles; see player.js.
  */
-import { ensureStyle } from "./theme.js";
+import { ensureStyle, presenting } from "./theme.js";
 import { button, el, fmt } from "./dom.js";
 import { jumpTarget } from "./decode.js";
-import { Player, presenting } from "./player.js";
+import { Player } from "./player.js";
 
 /* ---- two runs aligned by kernel event ------------------------------------- */
 

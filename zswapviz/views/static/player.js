@@ -27,26 +27,12 @@
  * imports what it uses from the parts before it.
  */
 import { drawCodePane } from "./codepane.js";
-import { ensureStyle } from "./theme.js";
+import { ensureStyle, presenting } from "./theme.js";
 import { button, el } from "./dom.js";
 import { CHECKPOINT, LESSON_FORMAT, applyCells, badgeAt, cellsAt, decode, jumpTarget, sentenceAt, titleAt } from "./decode.js";
 import { Counters, GridPanel, RollbackPanel, SeriesPanel, SizesPanel } from "./panels.js";
 
 /* ---- the player --------------------------------------------------------- */
-
-/* While a player presents (its root fills the window), the page under it does not scroll: <html> gets the class
- * zvp-presenting (theme.js) and the page's scroll position comes back when the last presenting player leaves. */
-export function presenting(root, on) {
-  const doc = root.ownerDocument || document, html = doc.documentElement, win = doc.defaultView || window;
-  if (on && !html.classList.contains("zvp-presenting")) {
-    html.dataset.zvpScroll = String(win.scrollY || 0);
-    html.classList.add("zvp-presenting");
-  } else if (!on && !doc.querySelector(".zvp-root[data-present='1']") && html.classList.contains("zvp-presenting")) {
-    html.classList.remove("zvp-presenting");
-    win.scrollTo(0, Number(html.dataset.zvpScroll) || 0);
-    delete html.dataset.zvpScroll;
-  }
-}
 
 let uidSeq = 0;
 

@@ -3,7 +3,8 @@
  * Colours come from JupyterLab's --jp-* variables when the player is in
  * JupyterLab, else from the light or dark scheme of the reader's system (or
  * the player's data-theme). ensureStyle(doc) adds the sheet to a document
- * once. Part of the one renderer that zswapviz.views.assets.bundle()
+ * once; presenting(root, on) locks the page's scroll while a player
+ * presents. Part of the one renderer that zswapviz.views.assets.bundle()
  * assembles; see player.js.
  */
 
@@ -31,7 +32,7 @@ const CSS = `
 .zvp-root[data-present="1"] { position: fixed; inset: 0; z-index: 10000; overflow: auto; padding: 10px 16px;
   --zvp-font: 20px; --zvp-panel-h: calc((100vh - 300px) / 2); }
 .zvp-root[data-present="1"] .zvp-lesson { margin: 0; }
-/* presenting: the page under the full-window player does not scroll (player.js presenting()) */
+/* presenting: the page under the full-window player does not scroll (presenting() below) */
 html.zvp-presenting, html.zvp-presenting body { overflow: hidden !important; }
 html.zvp-presenting body { height: 100vh; margin-top: 0; margin-bottom: 0; }
 /* presenting a lesson: fits the window without scrolling (type 18-20 px, by the window's height). The title, the
@@ -134,4 +135,18 @@ export function ensureStyle(doc) {
   s.id = "zvp-style";
   s.textContent = CSS;
   (doc.head || doc.documentElement).appendChild(s);
+}
+
+/* While a player presents (its root fills the window), the page under it does not scroll: <html> gets the class
+ * zvp-presenting (styled above) and the page's scroll position comes back when the last presenting player leaves. */
+export function presenting(root, on) {
+  const doc = root.ownerDocument || document, html = doc.documentElement, win = doc.defaultView || window;
+  if (on && !html.classList.contains("zvp-presenting")) {
+    html.dataset.zvpScroll = String(win.scrollY || 0);
+    html.classList.add("zvp-presenting");
+  } else if (!on && !doc.querySelector(".zvp-root[data-present='1']") && html.classList.contains("zvp-presenting")) {
+    html.classList.remove("zvp-presenting");
+    win.scrollTo(0, Number(html.dataset.zvpScroll) || 0);
+    delete html.dataset.zvpScroll;
+  }
 }

@@ -306,3 +306,42 @@ LAYOUT_PROBLEMS = r"""([scope, minFont, minContrast]) => {
 def layout_problems(page, scope: str = "body", min_font: float = 16, min_contrast: float = 4.5) -> list[str]:
     """What a reader could not see in *scope* of *page* (see :data:`LAYOUT_PROBLEMS`); empty when all is well."""
     return page.evaluate(LAYOUT_PROBLEMS, [scope, min_font, min_contrast])
+
+
+#: What a presenter would have to scroll to see: the page or the presented player scrolling or not filling the
+#: window, the stop, the controls or the step's sentence below the window's edge or scrolled out of the box that
+#: holds them, or the code pane's current line scrolled out of the pane.
+SCROLLS = r"""() => {
+  const out = [], root = document.querySelector(".zvp-root[data-present='1']"), vh = innerHeight;
+  const doc = document.documentElement;
+  if (!root) return ["no presented player"];
+  const box = root.getBoundingClientRect();
+  if (box.left > 1 || box.top > 1 || box.width < innerWidth - 1 || box.height < vh - 1)
+    out.push(`the presented player does not fill the window: ${Math.round(box.width)}x${Math.round(box.height)} at ${Math.round(box.left)},${Math.round(box.top)}`);
+  if (doc.scrollHeight > vh) out.push(`page scrolls: ${doc.scrollHeight} > ${vh}`);
+  if (root.scrollHeight > root.clientHeight + 1) out.push(`player scrolls: ${root.scrollHeight} > ${root.clientHeight}`);
+  for (const e of root.querySelectorAll(".zvp-lesson, .zvp-bar, .zvp-now")) {
+    if (e.closest("[hidden]")) continue;
+    const r = e.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > vh + 0.5) out.push(`${e.className} off screen: ${Math.round(r.top)}..${Math.round(r.bottom)} of ${vh}`);
+    for (let p = e.parentElement; p && p !== root; p = p.parentElement) {
+      if (getComputedStyle(p).display === "contents") continue;   // no box of its own
+      const b = p.getBoundingClientRect();
+      if (p.scrollTop > 0 || r.bottom > b.bottom + 0.5) out.push(`${e.className} needs ${p.className} scrolled`);
+    }
+  }
+  // the code pane's current line starts in view (its first row: a long statement wraps): below the pane's sticky
+  // function header, above the bottom of the pane, of the column holding it and of the window
+  const cur = root.querySelector(".zvp-code .zcp-current"), pane = cur && cur.closest(".zcp");
+  if (cur && pane) {
+    const a = cur.getBoundingClientRect(), b = pane.getBoundingClientRect(), head = cur.closest(".zcp-fn").querySelector(".zcp-head");
+    const side = cur.closest(".zvp-side"), top = head ? Math.max(b.top, head.getBoundingClientRect().bottom) : b.top;
+    const bottom = Math.min(b.bottom, side ? side.getBoundingClientRect().bottom : vh, vh);
+    const row = parseFloat(getComputedStyle(cur).lineHeight) || 20;
+    if (a.top < top - 0.5 || a.top + row > bottom + 0.5) out.push(`the current code line is out of view: ${Math.round(a.top)}..${Math.round(a.top + row)} in ${Math.round(top)}..${Math.round(bottom)}`);
+  }
+  return out;
+}"""
+
+#: Until the next frame is drawn (panels redraw at their new size in a ResizeObserver, before the frame is painted).
+PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"

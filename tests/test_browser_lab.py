@@ -16,10 +16,13 @@ from pathlib import Path
 
 import pytest
 from browser_util import (
+    PAINTED,
+    SCROLLS,
     ConsoleLog,
     RequestGuard,
     chromium,
     chromium_path,
+    layout_problems,
     save_screenshot,
 )
 from lab_util import Lab, open_and_run_all, start_lab
@@ -125,6 +128,7 @@ def test_walkthrough_explorer_steps_in_jupyterlab(lab):
 
         _your_kernel_and_export(lab, page)
         _lesson_to_its_end(page)
+        _lesson_presents_at_1366x768(page)
 
         errors = log.unexpected(ignore=("net::ERR_FAILED", "Failed to load resource"))
         assert not log.page_errors, log.page_errors
@@ -176,3 +180,28 @@ def _lesson_to_its_end(page) -> None:
         _check(player, views[ref.variant], ref.step)
     assert player.locator("[data-act='lesson:next']").is_disabled()
     save_screenshot(player, "explorer-lab-lesson-end.png")
+
+
+def _lesson_presents_at_1366x768(page) -> None:
+    """Presenting the notebook's lesson at 1366x768 fills the window (not only the notebook panel); every stop fits unscrolled."""
+    player = page.locator(".zswapviz-explorer").nth(1).locator(".zvp-root")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    last = int(player.get_attribute("data-frame"))
+    player.evaluate("root => root.parentNode.__zvp.act('present')")   # the notebook's lesson has no control bars
+    shown = page.locator(".zvp-root[data-present='1']")
+    found = {}
+    for f in range(last, -1, -1):
+        page.wait_for_function("([el, f]) => el.dataset.frame === String(f)", arg=[shown.element_handle(), f],
+                               timeout=STEP_TIMEOUT_MS)
+        page.evaluate(PAINTED)
+        problems = page.evaluate(SCROLLS) + layout_problems(page, ".zvp-root[data-present='1']", min_font=16)
+        if problems:
+            found[f] = problems
+        if f == last:
+            save_screenshot(page, "explorer-lab-lesson-present-1366x768.png")
+        page.keyboard.press("b")
+    page.keyboard.press("Escape")
+    page.wait_for_function("el => el.dataset.present === undefined && el.closest('.zswapviz-explorer') !== null",
+                           arg=player.element_handle(), timeout=STEP_TIMEOUT_MS)
+    page.set_viewport_size({"width": 1500, "height": 2000})
+    assert found == {}

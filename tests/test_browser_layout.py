@@ -17,7 +17,7 @@ whole, not in a box scrolled away. Screenshots go to ``artifacts/``.
 from __future__ import annotations
 
 import pytest
-from browser_util import layout_problems, open_offline, save_screenshot
+from browser_util import PAINTED, SCROLLS, layout_problems, open_offline, save_screenshot
 
 from zswapviz.lessons import builtin_lessons
 from zswapviz.report import export_comparison, export_html, export_lesson
@@ -47,31 +47,6 @@ def _open(browser, path, size, scheme, fragment=""):
 def _problems(page, scope, size, present=False):
     min_font = 16 if present or size[0] >= 1920 else 14
     return layout_problems(page, scope, min_font=min_font, min_contrast=4.5)
-
-
-#: What a presenter would have to scroll to see: the page or the presented player scrolling, or the stop, the
-#: controls or the step's sentence below the window's edge or scrolled out of the box that holds them.
-SCROLLS = r"""() => {
-  const out = [], root = document.querySelector(".zvp-root[data-present='1']"), vh = innerHeight;
-  const doc = document.documentElement;
-  if (!root) return ["no presented player"];
-  if (doc.scrollHeight > vh) out.push(`page scrolls: ${doc.scrollHeight} > ${vh}`);
-  if (root.scrollHeight > root.clientHeight + 1) out.push(`player scrolls: ${root.scrollHeight} > ${root.clientHeight}`);
-  for (const e of root.querySelectorAll(".zvp-lesson, .zvp-bar, .zvp-now")) {
-    if (e.closest("[hidden]")) continue;
-    const r = e.getBoundingClientRect();
-    if (r.top < 0 || r.bottom > vh + 0.5) out.push(`${e.className} off screen: ${Math.round(r.top)}..${Math.round(r.bottom)} of ${vh}`);
-    for (let p = e.parentElement; p && p !== root; p = p.parentElement) {
-      if (getComputedStyle(p).display === "contents") continue;   // no box of its own
-      const b = p.getBoundingClientRect();
-      if (p.scrollTop > 0 || r.bottom > b.bottom + 0.5) out.push(`${e.className} needs ${p.className} scrolled`);
-    }
-  }
-  return out;
-}"""
-
-#: Until the next frame is drawn (panels redraw at their new size in a ResizeObserver, before the frame is painted).
-PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

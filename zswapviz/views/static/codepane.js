@@ -313,8 +313,12 @@ export function drawCodePane(root, vm, step, opts) {
   codepane_mark(state, cur, "zcp-current");
   if (opts.point && ix.listing.functions[fi].name === opts.point[0]) codepane_mark(state, lines[opts.point[1]], "zcp-pointed");
   if (cur && opts.scroll !== false) {
-    var top = cur.offsetTop, h = state.pane.clientHeight;
-    if (top < state.pane.scrollTop + 24 || top > state.pane.scrollTop + h - 48) state.pane.scrollTop = Math.max(0, top - h / 3);
+    // keep the line's first row in view below the function's sticky header; if not, put it a third of the way down
+    // (its place in the pane's scrolled content, not offsetTop: the pane need not be the offset parent)
+    var pane = state.pane, head = state.built[fi].box.firstChild, hh = head ? head.offsetHeight : 0;
+    var top = cur.getBoundingClientRect().top - pane.getBoundingClientRect().top + pane.scrollTop, h = pane.clientHeight;
+    var row = Math.min(cur.offsetHeight, 40);
+    if (top < pane.scrollTop + hh + 2 || top + row > pane.scrollTop + h - 4) pane.scrollTop = Math.max(0, top - hh - Math.max(4, (h - hh) / 3));
   }
   return {fn: ix.listing.functions[fi].name, line: li};
 }

@@ -165,16 +165,20 @@ export function Player(host, opts) {
   document.addEventListener("keydown", this.docKey);
   if (typeof ResizeObserver !== "undefined") {
     // redraw the panels at their new size when the player's width changes, or a panel's drawing area changes
-    // height (presenting a lesson, the panels share the height a panel's note of one or more lines leaves)
-    let last = 0, lastH = "";
+    // height (presenting a lesson, the panels share the height a panel's note of one or more lines leaves);
+    // the code pane again when only its height changes (presenting a lesson, it has what the stop leaves)
+    let last = 0, lastH = "", lastC = 0;
     const layers = Array.from(panels.querySelectorAll(".zvp-layer"));
     this.ro = new ResizeObserver(function () {
       const w = Math.round(root.getBoundingClientRect().width);
       const h = layers.map(function (l) { return Math.round(l.getBoundingClientRect().height); }).join(",");
-      if (w && self.x && (Math.abs(w - last) > 2 || h !== lastH)) { last = w; lastH = h; self.relayout(); }
+      const c = Math.round(self.codeRoot.getBoundingClientRect().height);
+      if (w && self.x && (Math.abs(w - last) > 2 || h !== lastH)) { last = w; lastH = h; lastC = c; self.relayout(); }
+      else if (c !== lastC && self.x && self.hasCode && self.k >= 0) { lastC = c; self.drawCode(self.k); }
     });
     this.ro.observe(root);
     layers.forEach(function (l) { self.ro.observe(l); });
+    this.ro.observe(this.codeRoot);
   }
   if (opts.lesson) this.setLesson(opts.lesson, opts.frame || 0);
   else if (opts.vm) this.setView(opts.vm, opts.step || 0);
@@ -349,13 +353,16 @@ Player.prototype.show = function (k, quiet) {
   this.sizes.update(k, page);
   this.rollback.update(k);
   if (this.showCounters) this.counters.update(k);
-  if (this.hasCode) {
-    const self = this;
-    // in a lesson, the line the current stop points at is marked too
-    const lv = this.lesson, point = lv && this.frame != null ? lv.stops[lv.frames[this.frame][0]].line || null : null;
-    drawCodePane(this.codeRoot, vm, k, { goto: function (j) { self.stop(); if (self.opts.goto) self.opts.goto(j); else self.show(j); }, present: this.root.dataset.present === "1", spoilers: this.spoilers, other: this.opts.codeOther || null, point: point });
-  }
+  if (this.hasCode) this.drawCode(k);
   if (this.onStep && !quiet) this.onStep(k);
+};
+
+/* The code pane at step k (again when its height changes, so the current line stays in view). */
+Player.prototype.drawCode = function (k) {
+  const self = this;
+  // in a lesson, the line the current stop points at is marked too
+  const lv = this.lesson, point = lv && this.frame != null ? lv.stops[lv.frames[this.frame][0]].line || null : null;
+  drawCodePane(this.codeRoot, this.x.vm, k, { goto: function (j) { self.stop(); if (self.opts.goto) self.opts.goto(j); else self.show(j); }, present: this.root.dataset.present === "1", spoilers: this.spoilers, other: this.opts.codeOther || null, point: point });
 };
 
 /* ---- lessons ------------------------------------------------------------ */

@@ -39,8 +39,8 @@ html.zvp-presenting body { height: 100vh; margin-top: 0; margin-bottom: 0; }
    controls and the step's sentence across the top; below, on the left the panels, which take the height left
    (rebuilt at that size), on the right the stop (moved there by player.js relayout()) above the code pane, which
    scrolls inside itself, and the counters. */
-.zvp-root[data-present="1"][data-lesson="1"] { display: grid; grid-template-columns: minmax(0, 1fr) minmax(360px, 42%);
-  grid-template-rows: auto auto auto auto minmax(0, 1fr); column-gap: 12px; height: 100vh;
+.zvp-root[data-present="1"][data-lesson="1"] { display: grid; grid-template-columns: minmax(0, 1fr) minmax(360px, 46%);
+  grid-template-rows: auto auto auto auto minmax(0, 1fr); column-gap: 12px;
   --zvp-font: clamp(18px, calc(100vh / 42), 20px); }
 .zvp-root[data-present="1"][data-lesson="1"] > * { grid-column: 1 / -1; min-width: 0; }
 .zvp-root[data-present="1"][data-lesson="1"] > .zvp-main { display: contents; }
@@ -138,13 +138,28 @@ export function ensureStyle(doc) {
 }
 
 /* While a player presents (its root fills the window), the page under it does not scroll: <html> gets the class
- * zvp-presenting (styled above) and the page's scroll position comes back when the last presenting player leaves. */
+ * zvp-presenting (styled above) and the page's scroll position comes back when the last presenting player leaves.
+ * Where an ancestor confines position:fixed to itself (JupyterLab's notebook panel), the root is moved to <body>
+ * while it presents, so it fills the window there too, and put back after. */
 export function presenting(root, on) {
   const doc = root.ownerDocument || document, html = doc.documentElement, win = doc.defaultView || window;
   if (on && !html.classList.contains("zvp-presenting")) {
     html.dataset.zvpScroll = String(win.scrollY || 0);
     html.classList.add("zvp-presenting");
-  } else if (!on && !doc.querySelector(".zvp-root[data-present='1']") && html.classList.contains("zvp-presenting")) {
+  }
+  if (on && root.parentNode !== doc.body) {
+    const r = root.getBoundingClientRect();
+    if (r.left > 1 || r.top > 1 || r.width < win.innerWidth - 1 || r.height < win.innerHeight - 1) {
+      root.__zvpHome = [root.parentNode, root.nextSibling];
+      doc.body.appendChild(root);
+    }
+  }
+  if (!on && root.__zvpHome) {
+    const home = root.__zvpHome;
+    root.__zvpHome = null;
+    home[0].insertBefore(root, home[1] && home[1].parentNode === home[0] ? home[1] : null);
+  }
+  if (!on && !doc.querySelector(".zvp-root[data-present='1']") && html.classList.contains("zvp-presenting")) {
     html.classList.remove("zvp-presenting");
     win.scrollTo(0, Number(html.dataset.zvpScroll) || 0);
     delete html.dataset.zvpScroll;

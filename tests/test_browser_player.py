@@ -184,17 +184,11 @@ def test_side_by_side_pair_steps_by_kernel_event(browser, tmp_path):
     """The pair page: both sides at the row's steps, the plain note at a gap, counters compared only at aligned rows."""
     import json
 
-    from zswapviz.views.assets import bundle, json_for_script
     from zswapviz.widgets import SideBySide
 
     sb = SideBySide("bug-6.13", {"kernel": "6.13"}, {"kernel": "6.14"})
     data = json.loads(sb.pair.pair)
-    path = tmp_path / "pair.html"
-    path.write_text("<!doctype html><html><head><meta charset='utf-8'></head><body><div id='h'></div>"
-                    f"<script type='application/json' id='d'>{json_for_script(data)}</script>"
-                    f"<script type='module'>{bundle()}\nwindow.zvp = createPair(document.getElementById('h'), "
-                    "{pair: JSON.parse(document.getElementById('d').textContent)}); document.body.dataset.ready = '1';"
-                    "</script></body></html>", encoding="utf-8")
+    path = _pair_page(tmp_path, data)
     opened = open_offline(browser, path, viewport=(1366, 768), timeout=30_000)
     page = opened.page
     try:
@@ -259,18 +253,12 @@ def test_a_code_line_click_in_the_pair_moves_both_sides(browser, tmp_path):
     import json
 
     from zswapviz.listings import code_lines
-    from zswapviz.views.assets import bundle, json_for_script
     from zswapviz.widgets import SideBySide
 
     sb = SideBySide("bug-6.13", {"kernel": "6.13"}, {"kernel": "6.14"})
     data = json.loads(sb.pair.pair)
     lines = [code_lines(s.trace) for s in sb.sides]
-    path = tmp_path / "pair.html"
-    path.write_text("<!doctype html><html><head><meta charset='utf-8'></head><body><div id='h'></div>"
-                    f"<script type='application/json' id='d'>{json_for_script(data)}</script>"
-                    f"<script type='module'>{bundle()}\nwindow.zvp = createPair(document.getElementById('h'), "
-                    "{pair: JSON.parse(document.getElementById('d').textContent)}); document.body.dataset.ready = '1';"
-                    "</script></body></html>", encoding="utf-8")
+    path = _pair_page(tmp_path, data)
     opened = open_offline(browser, path, viewport=(1920, 1080), timeout=30_000)
     page = opened.page
     try:
@@ -296,3 +284,16 @@ def test_a_code_line_click_in_the_pair_moves_both_sides(browser, tmp_path):
         assert not opened.requests and opened.errors == []
     finally:
         opened.close()
+
+
+def _pair_page(tmp_path, data: dict):
+    """An offline page that draws *data* (a SideBySide's pair) with createPair; its path."""
+    from zswapviz.views.assets import bundle, json_for_script
+
+    path = tmp_path / "pair.html"
+    path.write_text("<!doctype html><html><head><meta charset='utf-8'></head><body><div id='h'></div>"
+                    f"<script type='application/json' id='d'>{json_for_script(data)}</script>"
+                    f"<script type='module'>{bundle()}\nwindow.zvp = createPair(document.getElementById('h'), "
+                    "{pair: JSON.parse(document.getElementById('d').textContent)}); document.body.dataset.ready = '1';"
+                    "</script></body></html>", encoding="utf-8")
+    return path

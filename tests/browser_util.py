@@ -345,3 +345,18 @@ SCROLLS = r"""() => {
 
 #: Until the next frame is drawn (panels redraw at their new size in a ResizeObserver, before the frame is painted).
 PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+#: What a player's root (``.zvp-root``) shows: step, call line, sentence,
+#: badge, cell states, framed page and counters (for ``locator.evaluate``).
+PLAYER_SHOWN = """root => ({
+    step: Number(root.dataset.step),
+    call: root.querySelector('.zvp-call').textContent,
+    text: root.querySelector('.zvp-text').textContent,
+    badge: root.querySelector('.zvp-badge-text').textContent,
+    ok: root.querySelector('.zvp-badge').dataset.ok,
+    cells: Array.from(root.querySelectorAll('svg[data-panel=grid] rect.zvp-cell')).map(r => r.getAttribute('data-state')),
+    here: root.querySelector('.zvp-here').getAttribute('data-page'),
+    counters: Object.fromEntries(Array.from(root.querySelectorAll('.zvp-counters tr[data-key]'))
+        .map(tr => [tr.dataset.key, tr.children[1].textContent])),
+})"""

@@ -11,7 +11,7 @@ cell, the badge, the counter values) must equal
 from __future__ import annotations
 
 import pytest
-from browser_util import open_offline, save_screenshot
+from browser_util import PLAYER_SHOWN, open_offline, save_screenshot
 
 from zswapviz import builtin_scenarios
 from zswapviz.lessons import load_lesson
@@ -22,17 +22,6 @@ pytestmark = pytest.mark.slow
 
 BUILTINS = builtin_scenarios()
 
-SHOWN = """root => ({
-    step: Number(root.dataset.step),
-    call: root.querySelector('.zvp-call').textContent,
-    text: root.querySelector('.zvp-text').textContent,
-    badge: root.querySelector('.zvp-badge-text').textContent,
-    ok: root.querySelector('.zvp-badge').dataset.ok,
-    cells: Array.from(root.querySelectorAll('svg[data-panel=grid] rect.zvp-cell')).map(r => r.getAttribute('data-state')),
-    here: root.querySelector('.zvp-here').getAttribute('data-page'),
-    counters: Object.fromEntries(Array.from(root.querySelectorAll('.zvp-counters tr[data-key]'))
-        .map(tr => [tr.dataset.key, tr.children[1].textContent])),
-})"""
 
 
 def _number(text: str) -> float:
@@ -40,7 +29,7 @@ def _number(text: str) -> float:
 
 
 def _check(page, view: View, k: int) -> None:
-    shown = page.locator(".zvp-root").evaluate(SHOWN)
+    shown = page.locator(".zvp-root").evaluate(PLAYER_SHOWN)
     frame = view.frame(k)
     assert shown["step"] == k
     assert shown["call"] == frame["title"]

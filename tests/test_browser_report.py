@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser_util import OfflinePage
+from browser_util import PLAYER_SHOWN, OfflinePage
 
 from zswapviz.lessons import Lesson, load_lesson, resolve_scenario
 from zswapviz.report import Variant, export_all
@@ -36,18 +36,8 @@ from zswapviz.views.viewmodel import view_model
 PROBE = ("<script>alert(1)</script> \"><img src=x onerror=alert(1)> </script><script>alert(2)</script> "
          "{{ {{js}} }} ' onmouseover='alert(3)' x=' ünïcødé 🐧")
 
-#: Reads what a player shows: step, title line, sentence, badge, cell states, framed page, counters.
-READ_PLAYER = """host => { const root = host.querySelector('.zvp-root'); return {
-  step: Number(root.dataset.step),
-  title: root.querySelector('.zvp-call').textContent,
-  text: root.querySelector('.zvp-text').textContent,
-  badge: root.querySelector('.zvp-badge-text').textContent,
-  ok: root.querySelector('.zvp-badge').dataset.ok,
-  states: Array.from(root.querySelectorAll('svg[data-panel=grid] rect.zvp-cell')).map(r => r.getAttribute('data-state')),
-  here: root.querySelector('.zvp-here').getAttribute('data-page'),
-  counters: Object.fromEntries(Array.from(root.querySelectorAll('.zvp-counters tr[data-key]'))
-      .map(tr => [tr.dataset.key, tr.children[1].textContent])),
-}; }"""
+#: Reads what a player shows (browser_util.PLAYER_SHOWN) from its host element.
+READ_PLAYER = f"host => ({PLAYER_SHOWN})(host.querySelector('.zvp-root'))"
 
 NOTEBOOK = {
     "cells": [
@@ -135,9 +125,9 @@ def assert_shows(opened: Opened, view: View, k: int, index: int = 0) -> None:
     shown = opened.read(index)
     frame = view.frame(k)
     assert shown["step"] == k
-    assert shown["title"] == frame["title"] and shown["text"] == frame["sentence"]
+    assert shown["call"] == frame["title"] and shown["text"] == frame["sentence"]
     assert shown["ok"] == ("1" if frame["badge"]["ok"] else "0") and frame["badge"]["summary"] in shown["badge"]
-    assert shown["states"] == frame["cells"], k
+    assert shown["cells"] == frame["cells"], k
     assert shown["here"] == ("" if frame["page"] is None else str(frame["page"]))
     assert {"stored_pages", "entries_in_trees", "pool_refs", "objcg_refs"} <= set(shown["counters"]), shown["counters"]
     assert {key: _number(v) for key, v in shown["counters"].items()} == \
@@ -185,7 +175,7 @@ def test_jumps_to_failure_rollback_page_and_end(site, open_page):
             assert p.get_attribute("data-failed") == "1"
     p.locator("[data-act='end']").click()
     assert_shows(opened, view, view.n - 1)
-    assert opened.read()["states"].count("disk") >= 6  # the erased slots: the folio went to the swap device
+    assert opened.read()["cells"].count("disk") >= 6  # the erased slots: the folio went to the swap device
     p.locator(".zvp-page").fill("9")
     p.locator("[data-act='page']").click()
     assert_shows(opened, view, view.vm["marks"]["page_first"][9])
@@ -255,7 +245,7 @@ def test_a_512_page_folio_steps_offline(site, open_page):
     view = view_of("thp-2m")
     opened = open_page(site / "scenarios" / "thp-2m.html")
     p = opened.player()
-    assert len(opened.read()["states"]) == 512
+    assert len(opened.read()["cells"]) == 512
     p.locator(".zvp-page").fill("300")
     p.locator("[data-act='page']").click()
     first = view.vm["marks"]["page_first"][300]
@@ -265,7 +255,7 @@ def test_a_512_page_folio_steps_offline(site, open_page):
     assert_shows(opened, view, first + 1)
     p.locator("[data-act='end']").click()
     shown = opened.read()
-    assert shown["states"] == ["stored"] * 512 and shown["counters"]["stored_pages"] == "512"
+    assert shown["cells"] == ["stored"] * 512 and shown["counters"]["stored_pages"] == "512"
     opened.page.locator("figure[data-zv-fig] img").first.click(position={"x": 450, "y": 100})
     k = opened.read()["step"]
     assert 0 < k < view.n - 1
